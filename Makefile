@@ -1,0 +1,99 @@
+# Credit-risk model served two ways: Flask+gunicorn (baseline) and BentoML 1.4.
+# `make help` lists the targets. Every knob below can be overridden: `make flask FLASK_WORKERS=1`.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# --- knobs (exported to the code as CREDIT_* settings, see shared/settings.py) -------------
+PYTHON        ?= python3.11
+HOST          ?= 0.0.0.0
+FLASK_PORT    ?= 9696
+FLASK_WORKERS ?= 2
+BENTO_PORT    ?= 3000
+BENTO_WORKERS ?= 2
+MODEL_VERSION ?=
+TRAIN_ARGS    ?=
+BENTOML_HOME  ?= $(CURDIR)/.bentoml
+PYTEST_ARGS   ?=
+
+export CREDIT_HOST          := $(HOST)
+export CREDIT_FLASK_PORT    := $(FLASK_PORT)
+export CREDIT_FLASK_WORKERS := $(FLASK_WORKERS)
+export CREDIT_BENTO_PORT    := $(BENTO_PORT)
+export CREDIT_BENTO_WORKERS := $(BENTO_WORKERS)
+export CREDIT_MODEL_VERSION := $(MODEL_VERSION)
+export BENTOML_HOME
+export BENTOML_DO_NOT_TRACK := true
+export PYTHONPATH := $(CURDIR)
+
+VENV  := .venv
+PY    := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat requirements-dev.lock 2>/dev/null | cksum | cut -d' ' -f1)
+UV_VERSION := 0.13.9
+UV    := $(or $(shell command -v uv 2>/dev/null),.tools/bin/uv)
+
+.PHONY: help setup model train models flask bento bento-import bento-build test lint format \
+        lock bench-predictor clean
+
+help: ## list the targets
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
+	  awk 'BEGIN {FS = ":.*## "} {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}'
+
+# --- set-up ---------------------------------------------------------------------------------
+.tools/bin/uv:
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet "uv==$(UV_VERSION)"
+
+$(STAMP): requirements-dev.lock | $(UV)
+	test -x $(PY) || $(UV) venv --python $(PYTHON) $(VENV)
+	$(UV) pip sync --python $(PY) --require-hashes requirements-dev.lock
+	rm -f $(VENV)/.installed-* && touch $@
+
+setup: $(STAMP) ## create .venv from the hash-pinned lock (done by every target that needs it)
+
+model: $(STAMP) ## get the data and train the course model, only if no model was trained yet
+	$(PY) -m shared.train --if-missing
+
+# --- model ----------------------------------------------------------------------------------
+train: $(STAMP) ## (re)train; prints validation/test AUC and the new version (TRAIN_ARGS=--rounds 100 ...)
+	$(PY) -m shared.train $(TRAIN_ARGS)
+
+models: $(STAMP) ## list the model versions on disk with their metadata
+	$(PY) -m shared.models
+
+# --- servers --------------------------------------------------------------------------------
+flask: model ## serve the model with Flask + gunicorn on :$(FLASK_PORT)
+	exec $(VENV)/bin/gunicorn -c flask_app/gunicorn_conf.py 'flask_app:create_app()'
+
+bento-import: model ## import the artifact into the BentoML model store (idempotent)
+	$(PY) -m bento_app.import_model
+
+bento: model ## serve the model with BentoML on :$(BENTO_PORT) (imports it first)
+	exec $(PY) -m bento_app.serve
+
+bento-build: model ## build a bento (pinned packages, model included; no Docker needed)
+	$(PY) -m bento_app.build
+
+# --- quality --------------------------------------------------------------------------------
+test: $(STAMP) ## run the whole test suite (CI runs exactly this)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP) ## ruff lint + format check
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(STAMP) ## apply ruff fixes and formatting
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+lock: | $(UV) ## recompile the hash-pinned lock files from pyproject.toml
+	$(UV) pip compile pyproject.toml --generate-hashes --python-version 3.11 --no-header \
+	  --upgrade -o requirements.lock
+	$(UV) pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 \
+	  --no-header -c requirements.lock -o requirements-dev.lock
+
+bench-predictor: model ## micro-benchmark: Predictor per-call/per-row cost vs xgboost's floor
+	$(PY) -m shared.bench_predictor
+
+clean: ## remove the venv, trained models, the BentoML store and reports (keeps data/)
+	rm -rf $(VENV) .tools models .bentoml reports .pytest_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""The BentoML 1.4 service over the shared model core."""

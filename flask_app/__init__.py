@@ -1,0 +1,48 @@
+"""The baseline: the course's module-5 Flask app, done properly but NOT hardened.
+
+Like the course's app it does not validate input: whatever JSON arrives goes to the model.
+What that does with bad input is pinned down in tests/test_flask_app.py and counted by the
+bad-input load scenario; it is the gap BentoML's typed API closes. Do not "fix" it here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, jsonify, request
+
+from shared.predictor import Predictor
+from shared.settings import get_settings
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Application factory (flaskr style). ``test_config`` may carry a ready ``PREDICTOR``."""
+    app = Flask(__name__)
+    app.config.from_mapping(test_config or {})
+    app.json.sort_keys = False  # same key order as the BentoML response model
+    predictor: Predictor = app.config.get("PREDICTOR") or Predictor.from_settings(get_settings())
+
+    @app.after_request
+    def model_version_header(response):
+        response.headers["X-Model-Version"] = predictor.version
+        return response
+
+    @app.post("/classify")
+    def classify():
+        application = request.get_json()
+        return jsonify(predictor.predict_one(application).to_dict())
+
+    @app.post("/classify_batch")
+    def classify_batch():
+        applications = request.get_json()
+        return jsonify([p.to_dict() for p in predictor.predict_many(applications)])
+
+    @app.get("/healthz")
+    def healthz():
+        return jsonify(status="ok", model_version=predictor.version)
+
+    @app.get("/info")
+    def info():
+        return jsonify(predictor.info())
+
+    return app

@@ -1,0 +1,116 @@
+"""One Predictor object, used by both servers, the tests and the benchmarks.
+
+It scores raw application dicts exactly as the course's ``dv.transform`` + ``xgb.DMatrix`` +
+``predict`` would, but the single-row path avoids building a sparse matrix and a DMatrix per
+call: it fills one dense float32 row from the DictVectorizer's vocabulary and calls
+``Booster.inplace_predict`` (thread-safe, nthread=1 so one worker uses one core).
+
+It does not validate: the BentoML service validates with ``shared.schema`` before calling it,
+the Flask baseline (like the course's app) does not. Values the fast path does not understand
+(lists, dicts, ...) go through ``DictVectorizer.transform`` itself, so even garbage is treated
+the way the course's app treats it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from numbers import Number
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from shared import artifact as artifact_io
+from shared.decision import Status, decide
+from shared.settings import Settings, get_settings
+
+
+@dataclass(frozen=True, slots=True)
+class Prediction:
+    status: Status
+    default_probability: float
+    model_version: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "default_probability": self.default_probability,
+            "model_version": self.model_version,
+        }
+
+
+class Predictor:
+    def __init__(self, vectorizer: Any, booster: Any, metadata: Mapping[str, Any]):
+        self.vectorizer = vectorizer
+        self.booster = booster
+        self.booster.set_param({"nthread": 1})
+        self.metadata = dict(metadata)
+        self.version: str = self.metadata["version"]
+        self._vocabulary: dict[str, int] = dict(vectorizer.vocabulary_)
+        self._separator: str = vectorizer.separator
+        self._width = len(vectorizer.feature_names_)
+
+    # --- construction ------------------------------------------------------------------------
+
+    @classmethod
+    def from_artifact(cls, path: Path) -> Predictor:
+        art = artifact_io.load(path)
+        return cls(art.vectorizer, art.booster, art.metadata)
+
+    @classmethod
+    def from_settings(cls, settings: Settings | None = None) -> Predictor:
+        return cls.from_artifact(artifact_io.resolve_path(settings or get_settings()))
+
+    @property
+    def data_source(self) -> str:
+        return self.metadata.get("data", {}).get("source", "unknown")
+
+    def info(self) -> dict[str, Any]:
+        """What the servers publish about the model they serve."""
+        keys = ("name", "version", "created_at", "sha256", "data", "metrics", "params", "libraries")
+        return {key: self.metadata.get(key) for key in keys}
+
+    # --- feature rows ------------------------------------------------------------------------
+
+    def _fill(self, row: np.ndarray, record: Mapping[str, Any]) -> None:
+        vocabulary, sep = self._vocabulary, self._separator
+        for key, value in record.items():
+            if isinstance(value, str):
+                index = vocabulary.get(f"{key}{sep}{value}")
+                if index is not None:
+                    row[index] += 1.0
+            elif isinstance(value, Number) or value is None:
+                index = vocabulary.get(key)
+                if index is not None:
+                    row[index] += np.nan if value is None else float(value)  # type: ignore[arg-type]
+            else:
+                # Anything else (lists, dicts, ...): exactly what DictVectorizer does, errors too.
+                row[:] = self.vectorizer.transform([record])[0]
+                return
+
+    def features(self, records: Iterable[Mapping[str, Any]]) -> np.ndarray:
+        records = list(records)
+        matrix = np.zeros((len(records), self._width), dtype=np.float32)
+        for row, record in zip(matrix, records, strict=True):
+            if not isinstance(record, Mapping):
+                raise TypeError(f"an application must be a JSON object, got {type(record).__name__}")
+            self._fill(row, record)
+        return matrix
+
+    # --- predictions -------------------------------------------------------------------------
+
+    def probabilities(self, records: Iterable[Mapping[str, Any]]) -> np.ndarray:
+        matrix = self.features(records)
+        if len(matrix) == 0:
+            return np.zeros(0, dtype=np.float32)
+        return np.asarray(self.booster.inplace_predict(matrix), dtype=np.float32).reshape(-1)
+
+    def _prediction(self, probability: float) -> Prediction:
+        return Prediction(decide(probability), probability, self.version)
+
+    def predict_one(self, record: Mapping[str, Any]) -> Prediction:
+        return self._prediction(float(self.probabilities([record])[0]))
+
+    def predict_many(self, records: Iterable[Mapping[str, Any]]) -> list[Prediction]:
+        return [self._prediction(float(p)) for p in self.probabilities(records)]

@@ -1,0 +1,65 @@
+"""One typed settings object, read from environment variables (prefix ``CREDIT_``).
+
+Every command (training, both servers, the load tests) reads its knobs from here; the
+Makefile's ``?=`` variables are exported as these variables.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+# The course's dataset: gastonstat/CreditScoring on GitHub (see README "Data").
+DATA_URL = "https://github.com/gastonstat/CreditScoring/raw/master/CreditScoring.csv"
+DATA_SHA256 = "b42d4fb62b3c1e3428b295d1f152e71ec79e003f86cfa23d7ddb1fc7ea1f624f"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CREDIT_", extra="ignore", frozen=True)
+
+    # --- data -----------------------------------------------------------------------------
+    data: Path | None = Field(
+        default=None, description="Use this CSV instead of the cached course dataset."
+    )
+    data_dir: Path = Field(default=PROJECT_ROOT / "data", description="Git-ignored data cache.")
+    data_url: str = DATA_URL
+    data_sha256: str = DATA_SHA256
+    offline: bool = Field(default=False, description="Never try to download the dataset.")
+
+    # --- model artifact -------------------------------------------------------------------
+    model_dir: Path = Field(default=PROJECT_ROOT / "models", description="Artifacts by version.")
+    model_name: str = "credit_risk_model"
+    model_version: str | None = Field(
+        default=None,
+        description="Artifact version to serve; empty means the one recorded by the last "
+        "`make train` in <model_dir>/CURRENT.",
+    )
+
+    # --- servers --------------------------------------------------------------------------
+    host: str = "0.0.0.0"
+    flask_port: int = 9696
+    flask_workers: int = Field(default=2, ge=1)
+    flask_timeout: int = Field(default=30, ge=1, description="gunicorn worker timeout (s)")
+    flask_graceful_timeout: int = Field(default=30, ge=1)
+    bento_port: int = 3000
+    bento_workers: int = Field(default=2, ge=1)
+    bento_timeout: int = Field(default=30, ge=1, description="request timeout (s) -> 504")
+    bento_max_concurrency: int = Field(
+        default=256, ge=1, description="in-flight requests per worker before 429"
+    )
+
+    @field_validator("model_version", "data", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: object) -> object:
+        return None if value == "" else value
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings (read once, on first use, never at import time)."""
+    return Settings()
