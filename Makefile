@@ -97,3 +97,6 @@ bench-predictor: model ## micro-benchmark: Predictor per-call/per-row cost vs xg
 
 clean: ## remove the venv, trained models, the BentoML store and reports (keeps data/)
 	rm -rf $(VENV) .tools models .bentoml reports .pytest_cache .ruff_cache
+
+# --- load tests (targets in loadtests/load.mk) ----------------------------------------------
+-include loadtests/load.mk

@@ -1,0 +1,1 @@
+"""Load scenarios, the server launcher and the report builder."""
