@@ -100,3 +100,6 @@ clean: ## remove the venv, trained models, the BentoML store and reports (keeps 
 
 # --- load tests (targets in loadtests/load.mk) ----------------------------------------------
 -include loadtests/load.mk
+
+# --- containers, compose, kubernetes (targets in deploy/compose.mk) -------------------------
+-include deploy/compose.mk
