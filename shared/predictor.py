@@ -50,6 +50,12 @@ class Predictor:
         self._vocabulary: dict[str, int] = dict(vectorizer.vocabulary_)
         self._separator: str = vectorizer.separator
         self._width = len(vectorizer.feature_names_)
+        # "home=owner" -> {"home": {"owner": index}}: one dict lookup per value, no string building
+        self._categories: dict[str, dict[str, int]] = {}
+        for name, index in self._vocabulary.items():
+            key, sep, value = name.partition(self._separator)
+            if sep:
+                self._categories.setdefault(key, {})[value] = index
 
     # --- construction ------------------------------------------------------------------------
 
@@ -74,10 +80,12 @@ class Predictor:
     # --- feature rows ------------------------------------------------------------------------
 
     def _fill(self, row: np.ndarray, record: Mapping[str, Any]) -> None:
-        vocabulary, sep = self._vocabulary, self._separator
+        vocabulary, categories, no_categories = self._vocabulary, self._categories, {}
         for key, value in record.items():
             if isinstance(value, str):
-                index = vocabulary.get(f"{key}{sep}{value}")
+                index = categories.get(key, no_categories).get(value)
+                if index is None and self._separator in key:  # "a=b": "c" -> feature "a=b=c"
+                    index = vocabulary.get(f"{key}{self._separator}{value}")
                 if index is not None:
                     row[index] += 1.0
             elif isinstance(value, Number) or value is None:
