@@ -73,7 +73,9 @@ def ensure_imported(settings: Settings) -> bentoml.Model:
     path = ensure_trained(settings)
     model = import_artifact(path)
     if model.tag != model_tag(settings):
-        raise artifact.ArtifactError(f"imported {model.tag}, but settings select {model_tag(settings)}")
+        raise artifact.ArtifactError(
+            f"imported {model.tag}, but settings select {model_tag(settings)}"
+        )
     return model
 
 

@@ -15,7 +15,6 @@ from bentoml import Tag
 from shared import artifact
 from shared.settings import Settings, get_settings
 
-
 PINNED_VERSION_FILE = Path(__file__).with_name("model_version.txt")
 
 

@@ -170,7 +170,9 @@ def load(artifact_path: Path) -> Artifact:
         )
     diffs = version_mismatches(metadata.get("libraries", {}))
     if diffs:
-        detail = ", ".join(f"{lib} trained {old} / installed {new}" for lib, (old, new) in diffs.items())
+        detail = ", ".join(
+            f"{lib} trained {old} / installed {new}" for lib, (old, new) in diffs.items()
+        )
         warnings.warn(
             f"model {metadata.get('version')} was saved with other library versions ({detail}); "
             "predictions may differ or loading may break.",

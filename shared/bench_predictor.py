@@ -73,11 +73,13 @@ def main(argv: list[str] | None = None) -> None:
     print(
         f"machine: {cpu_model()}, {os.cpu_count()} cpus | python {libs['python']}, numpy "
         f"{libs['numpy']}, scikit-learn {libs['scikit-learn']}, xgboost {libs['xgboost']}\n"
-        f"model {predictor.version}; nthread=1; {args.repeats} rounds x {args.seconds / args.repeats:.2f}"
-        f" s each; median (spread) in µs\n"
+        f"model {predictor.version}; nthread=1; {args.repeats} rounds x "
+        f"{args.seconds / args.repeats:.2f} s each; median (spread) in µs\n"
     )
-    print(f"{'batch':>5} | {'course: dv+DMatrix+predict':>27} | {'Predictor':>18} | "
-          f"{'inplace floor':>18} | Predictor/floor | course/Predictor")
+    print(
+        f"{'batch':>5} | {'course: dv+DMatrix+predict':>27} | {'Predictor':>18} | "
+        f"{'inplace floor':>18} | Predictor/floor | course/Predictor"
+    )
     for size in args.batch:
         rows = [SAMPLE_APPLICATION] * size
         ready = predictor.features(rows)

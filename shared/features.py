@@ -37,8 +37,21 @@ NUMERICAL = (
     "amount",
     "price",
 )
-FEATURES = ("seniority", "home", "time", "age", "marital", "records", "job", "expenses",
-            "income", "assets", "debt", "amount", "price")
+FEATURES = (
+    "seniority",
+    "home",
+    "time",
+    "age",
+    "marital",
+    "records",
+    "job",
+    "expenses",
+    "income",
+    "assets",
+    "debt",
+    "amount",
+    "price",
+)
 
 
 @dataclass(frozen=True)

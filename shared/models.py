@@ -1,6 +1,6 @@
 """List the model versions on disk (make models).
 
-    python -m shared.models [--json]
+python -m shared.models [--json]
 """
 
 from __future__ import annotations
@@ -34,7 +34,9 @@ def rows(settings=None) -> list[dict]:
 def format_table(found: list[dict]) -> str:
     if not found:
         return "no model versions yet: run `make train`"
-    header = f"{'':2}{'version':14}{'created (UTC)':27}{'data':11}{'test AUC':>9}  params / libraries"
+    header = (
+        f"{'':2}{'version':14}{'created (UTC)':27}{'data':11}{'test AUC':>9}  params / libraries"
+    )
     lines = [header]
     for row in found:
         p, libs = row["params"], row["libraries"]

@@ -79,32 +79,38 @@ class Predictor:
 
     # --- feature rows ------------------------------------------------------------------------
 
-    def _fill(self, row: np.ndarray, record: Mapping[str, Any]) -> None:
+    def _row(self, record: Mapping[str, Any]) -> list[float]:
+        """One feature row, DictVectorizer semantics (strings one-hot, numbers as is)."""
+        if not isinstance(record, Mapping):
+            raise TypeError(f"an application must be a JSON object, got {type(record).__name__}")
         vocabulary, categories, no_categories = self._vocabulary, self._categories, {}
+        row = [0.0] * self._width
         for key, value in record.items():
-            if isinstance(value, str):
+            kind = type(value)
+            if kind is float or kind is int:  # the common case first: no ABC isinstance
+                index = vocabulary.get(key)
+                if index is not None:
+                    row[index] += value
+            elif isinstance(value, str):
                 index = categories.get(key, no_categories).get(value)
                 if index is None and self._separator in key:  # "a=b": "c" -> feature "a=b=c"
                     index = vocabulary.get(f"{key}{self._separator}{value}")
                 if index is not None:
                     row[index] += 1.0
-            elif isinstance(value, Number) or value is None:
+            elif isinstance(value, Number) or value is None:  # bools, numpy scalars, null
                 index = vocabulary.get(key)
                 if index is not None:
                     row[index] += np.nan if value is None else float(value)  # type: ignore[arg-type]
             else:
                 # Anything else (lists, dicts, ...): exactly what DictVectorizer does, errors too.
-                row[:] = self.vectorizer.transform([record])[0]
-                return
+                return list(self.vectorizer.transform([record])[0])
+        return row
 
     def features(self, records: Iterable[Mapping[str, Any]]) -> np.ndarray:
-        records = list(records)
-        matrix = np.zeros((len(records), self._width), dtype=np.float32)
-        for row, record in zip(matrix, records, strict=True):
-            if not isinstance(record, Mapping):
-                raise TypeError(f"an application must be a JSON object, got {type(record).__name__}")
-            self._fill(row, record)
-        return matrix
+        rows = [self._row(record) for record in records]
+        if not rows:
+            return np.zeros((0, self._width), dtype=np.float32)
+        return np.asarray(rows, dtype=np.float32)
 
     # --- predictions -------------------------------------------------------------------------
 

@@ -69,3 +69,8 @@ def test_non_objects_get_a_400(client, raw):
 def test_batch_rejects_an_invalid_member(client):
     resp = client.post("/classify_batch", json=[SAMPLE_APPLICATION, {"seniority": 3}])
     assert resp.status_code == 400
+
+
+def test_text_body_is_not_scored(client):
+    resp = client.post("/classify", content="seniority=3", headers={"Content-Type": "text/plain"})
+    assert resp.status_code == 400

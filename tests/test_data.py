@@ -99,9 +99,22 @@ def test_missing_override_is_a_clear_error(tmp_path):
 def test_synthetic_is_deterministic_and_has_the_schema():
     a, b = synthetic_frame(), synthetic_frame()
     assert a.equals(b)
-    assert list(a.columns) == ["Status", "Seniority", "Home", "Time", "Age", "Marital",
-                               "Records", "Job", "Expenses", "Income", "Assets", "Debt",
-                               "Amount", "Price"]
+    assert list(a.columns) == [
+        "Status",
+        "Seniority",
+        "Home",
+        "Time",
+        "Age",
+        "Marital",
+        "Records",
+        "Job",
+        "Expenses",
+        "Income",
+        "Assets",
+        "Debt",
+        "Amount",
+        "Price",
+    ]
     default_rate = (a["Status"] == 2).mean()
     assert 0.15 < default_rate < 0.45
     assert (a["Income"] == 99_999_999).any()

@@ -1,21 +1,37 @@
 import numpy as np
 import pandas as pd
 
-from shared.features import CATEGORY_CODES, FEATURES, clean, prepare, split, to_records
+from shared.features import CATEGORY_CODES, FEATURES, clean, prepare, split
 
 
 def _raw(rows):
-    columns = ["Status", "Seniority", "Home", "Time", "Age", "Marital", "Records", "Job",
-               "Expenses", "Income", "Assets", "Debt", "Amount", "Price"]
+    columns = [
+        "Status",
+        "Seniority",
+        "Home",
+        "Time",
+        "Age",
+        "Marital",
+        "Records",
+        "Job",
+        "Expenses",
+        "Income",
+        "Assets",
+        "Debt",
+        "Amount",
+        "Price",
+    ]
     return pd.DataFrame(rows, columns=columns)
 
 
 def test_clean_decodes_codes_marks_missing_and_drops_unknown_status():
-    raw = _raw([
-        [1, 9, 1, 60, 30, 2, 1, 3, 73, 129, 0, 0, 800, 846],
-        [2, 10, 2, 36, 46, 2, 2, 3, 90, 99999999, 99999999, 99999999, 2000, 2985],
-        [0, 1, 5, 12, 20, 1, 1, 1, 35, 100, 0, 0, 100, 200],
-    ])
+    raw = _raw(
+        [
+            [1, 9, 1, 60, 30, 2, 1, 3, 73, 129, 0, 0, 800, 846],
+            [2, 10, 2, 36, 46, 2, 2, 3, 90, 99999999, 99999999, 99999999, 2000, 2985],
+            [0, 1, 5, 12, 20, 1, 1, 1, 35, 100, 0, 0, 100, 200],
+        ]
+    )
     df = clean(raw)
     assert len(df) == 2  # status 0 (unk) dropped
     assert list(df["status"]) == ["ok", "default"]

@@ -53,8 +53,7 @@ GARBAGE_SCORED_200 = {
     "wrong-types": {**SAMPLE_APPLICATION, "income": "lots", "age": "twenty"},
     "unknown-category": {**SAMPLE_APPLICATION, "home": "castle"},
     "negative-amount": {**SAMPLE_APPLICATION, "amount": -800},
-    "typo-field": {**{k: v for k, v in SAMPLE_APPLICATION.items() if k != "income"},
-                   "incme": 0.0},
+    "typo-field": {**{k: v for k, v in SAMPLE_APPLICATION.items() if k != "income"}, "incme": 0.0},
 }
 
 

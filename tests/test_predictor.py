@@ -37,8 +37,14 @@ def test_prediction_carries_decision_and_version(predictor):
 
 @pytest.mark.parametrize(
     ("probability", "status"),
-    [(0.0, "APPROVED"), (0.25, "APPROVED"), (0.2501, "MAYBE"), (0.5, "MAYBE"),
-     (0.5001, "DECLINED"), (1.0, "DECLINED")],
+    [
+        (0.0, "APPROVED"),
+        (0.25, "APPROVED"),
+        (0.2501, "MAYBE"),
+        (0.5, "MAYBE"),
+        (0.5001, "DECLINED"),
+        (1.0, "DECLINED"),
+    ],
 )
 def test_course_thresholds(probability, status):
     assert decide(probability) == status
@@ -56,8 +62,16 @@ def test_course_thresholds(probability, status):
         {**SAMPLE_APPLICATION, "records": True},
         {**SAMPLE_APPLICATION, "extra": 3},
     ],
-    ids=["empty", "unknown-categories", "strings-for-numbers", "null", "list-of-str",
-         "negative", "bool", "extra-field"],
+    ids=[
+        "empty",
+        "unknown-categories",
+        "strings-for-numbers",
+        "null",
+        "list-of-str",
+        "negative",
+        "bool",
+        "extra-field",
+    ],
 )
 def test_garbage_is_scored_exactly_like_the_course_app(predictor, record):
     """No validation here: whatever the course's dv.transform does, the Predictor does."""
