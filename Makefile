@@ -32,7 +32,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements-dev.lock 2>/dev/null | cksu
 UV_VERSION := 0.13.9
 UV    := $(or $(shell command -v uv 2>/dev/null),.tools/bin/uv)
 
-.PHONY: help setup model train models flask bento bento-import bento-build test lint format \
+.PHONY: help setup model train models promote flask bento bento-import bento-build test lint format \
         lock bench-predictor clean
 
 help: ## list the targets
@@ -61,12 +61,17 @@ train: $(STAMP) ## (re)train; prints validation/test AUC and the new version (TR
 models: $(STAMP) ## list the model versions on disk with their metadata
 	$(PY) -m shared.models
 
+promote: $(STAMP) ## make VERSION=<v> the CURRENT model (and put it in the BentoML store)
+	@test -n "$(VERSION)" || { echo "usage: make promote VERSION=<version> (see make models)"; exit 2; }
+	$(PY) -m shared.models promote $(VERSION)
+	$(PY) -m bento_app.import_model
+
 # --- servers --------------------------------------------------------------------------------
 flask: model ## serve the model with Flask + gunicorn on :$(FLASK_PORT)
 	exec $(VENV)/bin/gunicorn -c flask_app/gunicorn_conf.py 'flask_app:create_app()'
 
-bento-import: model ## import the artifact into the BentoML model store (idempotent)
-	$(PY) -m bento_app.import_model
+bento-import: model ## import every artifact version into the BentoML model store (idempotent)
+	$(PY) -m bento_app.import_model --all
 
 bento: model ## serve the model with BentoML on :$(BENTO_PORT) (imports it first)
 	exec $(PY) -m bento_app.serve

@@ -1,6 +1,6 @@
 """Import the shared artifact into the BentoML model store, idempotently.
 
-    python -m bento_app.import_model        (make bento does this)
+    python -m bento_app.import_model [--all]   (make bento does this; --all: every version)
 
 The store tag is ``<model_name>:<artifact version>``; labels and metadata come from the
 sidecar. Importing a version already in the store checks that its sha256 matches and does
@@ -11,6 +11,7 @@ xgboost framework module requires the ``xgboost`` distribution (this repo uses `
 
 from __future__ import annotations
 
+import argparse
 import logging
 import shutil
 from pathlib import Path
@@ -18,7 +19,6 @@ from pathlib import Path
 import bentoml
 from bentoml.exceptions import NotFound
 
-from bento_app.model_ref import model_tag
 from shared import artifact
 from shared.settings import Settings, get_settings
 from shared.train import ensure_trained
@@ -70,19 +70,38 @@ def import_artifact(path: Path) -> bentoml.Model:
 
 
 def ensure_imported(settings: Settings) -> bentoml.Model:
-    path = ensure_trained(settings)
-    model = import_artifact(path)
-    if model.tag != model_tag(settings):
-        raise artifact.ArtifactError(
-            f"imported {model.tag}, but settings select {model_tag(settings)}"
-        )
-    return model
+    """The model version the settings select, in the store (imported from disk if needed).
+
+    A version pinned with CREDIT_MODEL_VERSION that is already in the store is served from
+    there even when its file is not on disk (e.g. after `bentoml models import`).
+    """
+    if settings.model_version:
+        try:
+            return bentoml.models.get(f"{settings.model_name}:{settings.model_version}")
+        except NotFound:
+            pass
+    return import_artifact(ensure_trained(settings))
 
 
-def main() -> None:
+def import_all(settings: Settings) -> list[bentoml.Model]:
+    """Every artifact version on disk, each under its own tag."""
+    return [
+        import_artifact(artifact.bin_path(settings.model_dir, settings.model_name, meta["version"]))
+        for meta in artifact.list_versions(settings.model_dir, settings.model_name)
+    ]
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="import artifacts into the BentoML store")
+    parser.add_argument("--all", action="store_true", help="every version on disk")
+    args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
-    model = ensure_imported(get_settings())
-    print(f"{model.tag} is in the model store at {model.path}")
+    settings = get_settings()
+    models = [ensure_imported(settings)]
+    if args.all:
+        models = import_all(settings)
+    for model in models:
+        print(f"{model.tag} is in the model store at {model.path}")
 
 
 if __name__ == "__main__":

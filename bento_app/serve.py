@@ -1,8 +1,10 @@
 """Start ``bentoml serve`` with the settings from shared.settings (make bento).
 
-Makes sure the artifact exists and is in the model store, pins the model version for the
-service (CREDIT_MODEL_VERSION), and passes workers/timeout/concurrency as BentoML config
-overrides, so the decorator's values are only defaults.
+Makes sure the selected artifact exists and is in the model store, and passes
+workers/timeout/concurrency as BentoML config overrides (the decorator's values are only
+defaults). The version is CREDIT_MODEL_VERSION when set (pinned), else models/CURRENT as read
+by each worker when it starts: promote another version (python -m shared.models promote V,
+which also imports it) and send SIGHUP to this process to roll the workers over to it.
 """
 
 from __future__ import annotations
@@ -32,7 +34,6 @@ def config_overrides(settings: Settings) -> str:
 def serve_command(settings: Settings, target: str = SERVICE) -> tuple[list[str], dict[str, str]]:
     """The argv and environment that serve ``target`` with these settings."""
     env = dict(os.environ)
-    env["CREDIT_MODEL_VERSION"] = str(ensure_imported(settings).tag.version)
     env["BENTOML_CONFIG_OPTIONS"] = " ".join(
         filter(None, [env.get("BENTOML_CONFIG_OPTIONS", ""), config_overrides(settings)])
     )
@@ -43,9 +44,12 @@ def serve_command(settings: Settings, target: str = SERVICE) -> tuple[list[str],
 
 
 def main() -> None:
-    argv, env = serve_command(get_settings())
+    settings = get_settings()
+    model = ensure_imported(settings)
+    argv, env = serve_command(settings)
+    pinned = "pinned by CREDIT_MODEL_VERSION" if settings.model_version else "CURRENT"
     sys.stderr.write(
-        f"CREDIT_MODEL_VERSION={env['CREDIT_MODEL_VERSION']} "
+        f"serving {model.tag} ({pinned}) with "
         f"BENTOML_CONFIG_OPTIONS={shlex.quote(env['BENTOML_CONFIG_OPTIONS'])} {shlex.join(argv)}\n"
     )
     os.execve(argv[0], argv, env)

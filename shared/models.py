@@ -54,10 +54,26 @@ def format_table(found: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def promote(version: str, settings=None) -> dict:
+    """Make ``version`` CURRENT after checking it loads; returns its metadata."""
+    settings = settings or get_settings()
+    path = artifact.bin_path(settings.model_dir, settings.model_name, version)
+    loaded = artifact.load(path)  # raises on a missing or tampered artifact
+    artifact.set_current(settings.model_dir, version)
+    return loaded.metadata
+
+
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="list model versions")
+    parser = argparse.ArgumentParser(description="list model versions, or promote one")
     parser.add_argument("--json", action="store_true")
+    sub = parser.add_subparsers(dest="command")
+    promote_cmd = sub.add_parser("promote", help="make a version CURRENT")
+    promote_cmd.add_argument("version")
     args = parser.parse_args(argv)
+    if args.command == "promote":
+        meta = promote(args.version)
+        print(f"CURRENT is now {meta['version']} (test AUC {meta['metrics']['test_auc']:.4f})")
+        return
     found = rows()
     print(json.dumps(found, indent=2) if args.json else format_table(found))
 
