@@ -33,7 +33,7 @@ UV_VERSION := 0.13.9
 UV    := $(or $(shell command -v uv 2>/dev/null),.tools/bin/uv)
 
 .PHONY: help setup model train models promote flask bento bento-import bento-build test lint format \
-        lock bench-predictor clean
+        lock bench-predictor drift-demo clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -97,11 +97,14 @@ lock: | $(UV) ## recompile the hash-pinned lock files from pyproject.toml
 	$(UV) pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 \
 	  --no-header -c requirements.lock -o requirements-dev.lock
 
+drift-demo: model ## load the same pickle under other scikit-learn/xgboost versions; writes reports/drift/
+	$(PY) -m shared.drift_demo
+
 bench-predictor: model ## micro-benchmark: Predictor per-call/per-row cost vs xgboost's floor
 	$(PY) -m shared.bench_predictor
 
 clean: ## remove the venv, trained models, the BentoML store and reports (keeps data/)
-	rm -rf $(VENV) .tools models .bentoml reports .pytest_cache .ruff_cache
+	rm -rf $(VENV) .tools .cache models .bentoml reports .pytest_cache .ruff_cache
 
 # --- load tests (targets in loadtests/load.mk) ----------------------------------------------
 -include loadtests/load.mk
