@@ -1,10 +1,11 @@
 """Cut a hash-pinned lock down to what some of its top-level packages need.
 
-    python3 deploy/lock_subset.py requirements.lock --without bentoml      > flask.txt
-    python3 deploy/lock_subset.py requirements-dev.lock locust pydantic     > locust.txt
+    python3 deploy/lock_subset.py requirements.lock --without "bentoml pandas"   > flask.txt
+    python3 deploy/lock_subset.py requirements-dev.lock locust pydantic          > locust.txt
 
-The images install from the repo's own locks, but the Flask image has no use for BentoML
-and its ~70 dependencies, and the locust image none for the model stack. Every entry the
+The images install from the repo's own locks, but the Flask server has no use for BentoML
+and its ~55 dependencies (nor for pandas, which only training needs), and the locust image
+none for the model stack. Every entry the
 output keeps is copied verbatim (same version, same hashes, same markers), so
 ``pip install --require-hashes`` still checks every file, and pip itself fails if a
 dependency were missing from the cut.
@@ -106,9 +107,13 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("lock", type=Path)
     parser.add_argument("roots", nargs="*", help="top-level packages (default: the project's)")
-    parser.add_argument("--without", action="append", default=[], help="drop this root")
+    parser.add_argument(
+        "--without", action="append", default=[], help="drop these roots (comma/space separated)"
+    )
     args = parser.parse_args(argv)
-    sys.stdout.write(subset(args.lock.read_text(), set(args.roots), set(args.without)))
+    roots = {name for arg in args.roots for name in re.split(r"[,\s]+", arg) if name}
+    without = {name for arg in args.without for name in re.split(r"[,\s]+", arg) if name}
+    sys.stdout.write(subset(args.lock.read_text(), roots, without))
 
 
 if __name__ == "__main__":
