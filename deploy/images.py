@@ -40,7 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script 
 
 from packaging.markers import Marker  # noqa: E402
 
-from deploy.lock_subset import normalize, parse, subset  # noqa: E402
+from deploy.lock_subset import normalize, parse, project_roots, subset  # noqa: E402
 from shared import artifact  # noqa: E402
 from shared.settings import PROJECT_ROOT, Settings, get_settings  # noqa: E402
 
@@ -51,9 +51,9 @@ MANIFEST = CACHE / "images.json"
 LOCAL_BASE = "credit-risk-base:bookworm"
 PREFIX = "credit-risk"
 FINGERPRINT_LABEL = "credit-risk.inputs"
-# What the locust image needs of the dev lock: locust, and what loadtests/ imports from the
-# runtime stack (settings and payload models).
-LOCUST_ROOTS = ("locust", "pydantic", "pydantic-settings")
+# The locust image: locust, and the runtime packages but BentoML (loadtests/ imports
+# shared.features, which imports pandas and scikit-learn at module level).
+LOCUST_EXTRA = ("locust",)
 # What the Flask server does not import: BentoML, and pandas (training only). A serving-path
 # import of either would fail the image's health check, so `make test-compose` catches it.
 FLASK_WITHOUT = ("bentoml", "pandas")
@@ -137,14 +137,13 @@ def image_facts(ref: str) -> dict:
 
 
 def ensure_wheels(requirements: Iterable[str], python: str) -> None:
-    """Download every pinned file once (hash-checked); a stamp per requirements set."""
-    texts = sorted(set(requirements))
-    stamp = WHEELS / f".stamp-{hashlib.sha256(''.join(texts).encode()).hexdigest()[:16]}"
-    if stamp.exists():
-        return
+    """Download every pinned file of each requirements text once (hash-checked by pip)."""
     WHEELS.mkdir(parents=True, exist_ok=True)
-    for i, text in enumerate(texts):
-        req = CACHE / f"wheelhouse-{i}.txt"
+    for text in sorted(set(requirements)):
+        stamp = WHEELS / f".stamp-{hashlib.sha256(text.encode()).hexdigest()[:16]}"
+        if stamp.exists():
+            continue
+        req = stamp.with_suffix(".txt")
         req.write_text(text)
         print(f"images.py: downloading wheels for {req.name} into {WHEELS}", flush=True)
         subprocess.run(
@@ -165,9 +164,7 @@ def ensure_wheels(requirements: Iterable[str], python: str) -> None:
             ],
             check=True,
         )
-    for old in WHEELS.glob(".stamp-*"):
-        old.unlink()
-    stamp.touch()
+        stamp.touch()
 
 
 def wheels_for(requirements: str) -> list[Path]:
@@ -241,13 +238,20 @@ def export_bento(settings: Settings, ctx: Context, into: Path) -> None:
 
 
 def locust_context() -> Context:
+    """loadtests/ + shared/ + the payload pool (built here: the image carries no data)."""
+    from loadtests.payloads import build_pool, save_pool
+    from loadtests.settings import get_load_settings
+
     ctx = Context("locust", "deploy/locust.Dockerfile")
-    ctx.add([*CODE, "loadtests/*.py", "deploy/locust.Dockerfile", "requirements-dev.lock"])
-    ctx.add(["deploy/lock_subset.py"])
-    ctx.requirements = subset(
-        (PROJECT_ROOT / "requirements-dev.lock").read_text(), roots=set(LOCUST_ROOTS)
-    )
-    ctx.build_args = {"LOCUST_ROOTS": " ".join(LOCUST_ROOTS)}
+    ctx.add([*CODE, "loadtests/*.py", "loadtests/locustfiles/*.py"])
+    ctx.add(["deploy/locust.Dockerfile", "deploy/lock_subset.py", "requirements-dev.lock"])
+    pool_file = CACHE / "pool.json"
+    save_pool(build_pool(get_load_settings().pool_seed), pool_file)
+    ctx.files["pool.json"] = pool_file.read_bytes()
+    runtime = parse((PROJECT_ROOT / "requirements.lock").read_text())
+    roots = sorted((project_roots(runtime) - {"bentoml"}) | set(LOCUST_EXTRA))
+    ctx.requirements = subset((PROJECT_ROOT / "requirements-dev.lock").read_text(), set(roots))
+    ctx.build_args = {"LOCUST_ROOTS": " ".join(roots)}
     return ctx
 
 
@@ -287,6 +291,7 @@ def build_image(ctx: Context, ref: str, base_image: str, base_id: str, settings:
     print(f"images.py: building {ref} (inputs {fingerprint})", flush=True)
     docker(
         "build",
+        "--force-rm",  # no stopped containers left behind by a failed step
         "--label",
         f"{FINGERPRINT_LABEL}={fingerprint}",
         *args,
