@@ -344,6 +344,8 @@ def main(argv: list[str] | None = None) -> None:
         bento_tag = image_label(ref, "credit-risk.bento-tag")
         manifest["images"][ctx.image] = facts | ({"bento_tag": bento_tag} if bento_tag else {})
     MANIFEST.write_text(json.dumps(manifest, indent=2) + "\n")
+    # Rebuilt images leave their predecessors untagged: drop those (ours only, by label).
+    docker("image", "prune", "--force", "--filter", f"label={FINGERPRINT_LABEL}", capture=True)
 
     print(f"\n{'image':32} {'size':>9}  user")
     for facts in manifest["images"].values():
