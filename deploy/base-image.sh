@@ -26,7 +26,7 @@ if [[ "$IMAGE" != "$LOCAL_PREFIX"* ]]; then
   echo "base-image.sh: pulling $IMAGE" >&2
   if ! docker pull "$IMAGE"; then
     echo "base-image.sh: cannot pull $IMAGE; without Docker Hub use the local stand-in:" >&2
-    echo "  make images BASE_IMAGE=${LOCAL_PREFIX}$SUITE" >&2
+    echo "  add BASE_IMAGE=${LOCAL_PREFIX}$SUITE to the make command (or export it)" >&2
     exit 1
   fi
   exit 0

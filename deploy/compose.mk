@@ -68,7 +68,10 @@ compose-load: compose-up ## run SCENARIO headless in locust containers against b
 	code=1; \
 	if $(COMPOSE) --profile load up -d --scale locust-worker=$(LOCUST_WORKERS) locust-master locust-worker; \
 	then code=0; $(COMPOSE) --profile load wait locust-master >/dev/null || code=$$?; fi; \
-	$(COMPOSE) --profile load logs --no-log-prefix locust-master | tail -n 12; \
+	$(COMPOSE) --profile load logs --no-log-prefix locust-master | tail -n 4; \
+	test -f "$$dir/locust_stats.csv" && awk -F, 'BEGIN { print "name              requests failures   req/s  p50 ms  p95 ms  p99 ms" } \
+	  NR > 1 { printf "%-16s %9s %8s %7.1f %7s %7s %7s\n", $$2, $$3, $$4, $$10, $$12, $$17, $$19 }' \
+	  "$$dir/locust_stats.csv"; \
 	$(COMPOSE) --profile load rm -fsv locust-master locust-worker >/dev/null 2>&1; \
 	echo "compose-load: $(SCENARIO) exit code $$code; report: $$dir/report.html"; exit $$code
 
