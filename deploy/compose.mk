@@ -25,7 +25,7 @@ export CREDIT_IMAGE_TAG := $(IMAGE_TAG)
 export DOCKER_BUILDKIT  := 0
 
 .PHONY: docker-engine base-image images image-sizes compose-lint compose-up compose-down \
-        compose-load compose-load-ui compose-logs kube-validate test-compose
+        compose-load compose-load-ui compose-logs kube-validate test-compose deploy-clean
 
 # --- engine and images ----------------------------------------------------------------------
 docker-engine: ## make sure a Docker engine answers (installs docker.io + starts dockerd if needed)
@@ -80,6 +80,12 @@ compose-load-ui: compose-up ## locust web UI on :8089 (master + LOCUST_WORKERS w
 	LOAD_REPORT_DIR="./$$dir" LOCUST_HEADLESS=false SCENARIO="$(SCENARIO)" LOCUST_WORKERS="$(LOCUST_WORKERS)" \
 	$(COMPOSE) --profile load up -d --scale locust-worker=$(LOCUST_WORKERS) locust-master locust-worker
 	@echo "locust: http://127.0.0.1:8089  (make compose-down when done)"
+
+deploy-clean: ## compose-down, remove the project's images (base included) and deploy/.cache
+	-$(COMPOSE) --profile load down --remove-orphans
+	-docker image rm credit-risk-flask:$(IMAGE_TAG) credit-risk-bento:$(IMAGE_TAG) \
+	  credit-risk-locust:$(IMAGE_TAG) $(LOCAL_BASE_IMAGE)
+	rm -rf deploy/.cache
 
 # --- kubernetes -----------------------------------------------------------------------------
 kube-validate: $(STAMP) ## validate deploy/k8s/*.yaml offline (schemas + the project's own checks)

@@ -88,7 +88,12 @@ def stack(manifest, tmp_path_factory):
     stack = Stack(env, ports)
     stack.compose("--profile", "load", "down", "--volumes", "--remove-orphans", check=False)
     try:
-        stack.compose("up", "--detach", "--wait", "--wait-timeout", "240", *SERVERS)
+        up = stack.compose(
+            "up", "--detach", "--wait", "--wait-timeout", "240", *SERVERS, check=False
+        )
+        if up.returncode != 0:
+            logs = stack.compose("logs", "--no-color", "--tail", "40", check=False).stdout
+            pytest.fail(f"compose up --wait failed:\n{up.stdout}\n{up.stderr}\n{logs}")
         yield stack
     finally:
         logs = stack.compose("--profile", "load", "logs", "--no-color", check=False)
