@@ -25,33 +25,12 @@ CATEGORY_CODES: dict[str, dict[int, str]] = {
 }
 MISSING_AS_MARKER = ("income", "assets", "debt")
 
+# The CSV's columns in order (capitalised there), target first.
+RAW_COLUMNS = ("Status", "Seniority", "Home", "Time", "Age", "Marital", "Records", "Job",
+               "Expenses", "Income", "Assets", "Debt", "Amount", "Price")  # fmt: skip
+FEATURES = tuple(c.lower() for c in RAW_COLUMNS[1:])
 CATEGORICAL = ("home", "marital", "records", "job")
-NUMERICAL = (
-    "seniority",
-    "time",
-    "age",
-    "expenses",
-    "income",
-    "assets",
-    "debt",
-    "amount",
-    "price",
-)
-FEATURES = (
-    "seniority",
-    "home",
-    "time",
-    "age",
-    "marital",
-    "records",
-    "job",
-    "expenses",
-    "income",
-    "assets",
-    "debt",
-    "amount",
-    "price",
-)
+NUMERICAL = tuple(f for f in FEATURES if f not in CATEGORICAL)
 
 
 @dataclass(frozen=True)

@@ -1,27 +1,11 @@
 import numpy as np
 import pandas as pd
 
-from shared.features import CATEGORY_CODES, FEATURES, clean, prepare, split
+from shared.features import CATEGORY_CODES, FEATURES, RAW_COLUMNS, clean, prepare, split
 
 
 def _raw(rows):
-    columns = [
-        "Status",
-        "Seniority",
-        "Home",
-        "Time",
-        "Age",
-        "Marital",
-        "Records",
-        "Job",
-        "Expenses",
-        "Income",
-        "Assets",
-        "Debt",
-        "Amount",
-        "Price",
-    ]
-    return pd.DataFrame(rows, columns=columns)
+    return pd.DataFrame(rows, columns=list(RAW_COLUMNS))
 
 
 def test_clean_decodes_codes_marks_missing_and_drops_unknown_status():
