@@ -18,7 +18,8 @@ LOCUST_WORKERS   ?= 1
 # Scenario knobs for compose-load (empty = the scenario's default; see loadtests/plans.py).
 RATE             ?=
 DURATION         ?=
-COMPOSE_LOAD_ARGS ?= $(if $(RATE),--rate $(RATE)) $(if $(DURATION),--duration $(DURATION))
+LOAD_ARGS        ?=
+COMPOSE_LOAD_ARGS ?= $(if $(RATE),--rate $(RATE)) $(if $(DURATION),--duration $(DURATION)) $(LOAD_ARGS)
 DOCKERFILES      := flask_app/Dockerfile bento_app/Dockerfile deploy/locust.Dockerfile
 
 export CREDIT_IMAGE_TAG := $(IMAGE_TAG)
@@ -60,7 +61,7 @@ compose-logs: ## follow the servers' logs
 # Headless: a master + LOCUST_WORKERS workers run SCENARIO against both servers by service
 # name; the master's exit code is the result (non-zero on any failed request). Reports go to
 # reports/compose/<scenario>-<time>/ (world-writable: the container user is uid 10001).
-compose-load: compose-up ## run SCENARIO headless in locust containers against both (RATE=, DURATION=, LOCUST_WORKERS=)
+compose-load: compose-up ## run SCENARIO headless in locust containers against both (RATE=, DURATION=, LOAD_ARGS=, LOCUST_WORKERS=)
 	@set -u; dir=reports/compose/$(SCENARIO)-$$(date +%Y%m%d-%H%M%S); \
 	mkdir -p "$$dir" && chmod 0777 "$$dir"; \
 	export LOAD_REPORT_DIR="./$$dir" LOCUST_HEADLESS=true SCENARIO="$(SCENARIO)" \
@@ -69,8 +70,9 @@ compose-load: compose-up ## run SCENARIO headless in locust containers against b
 	if $(COMPOSE) --profile load up -d --scale locust-worker=$(LOCUST_WORKERS) locust-master locust-worker; \
 	then code=0; $(COMPOSE) --profile load wait locust-master >/dev/null || code=$$?; fi; \
 	$(COMPOSE) --profile load logs --no-log-prefix locust-master | tail -n 4; \
-	test -f "$$dir/locust_stats.csv" && awk -F, 'BEGIN { print "name              requests failures   req/s  p50 ms  p95 ms  p99 ms" } \
-	  NR > 1 { printf "%-16s %9s %8s %7.1f %7s %7s %7s\n", $$2, $$3, $$4, $$10, $$12, $$17, $$19 }' \
+	test -f "$$dir/locust_stats.csv" && awk -F, 'BEGIN { printf "%-30s %8s %8s %7s %7s %7s %7s\n", \
+	  "name", "requests", "failures", "req/s", "p50 ms", "p95 ms", "p99 ms" } \
+	  NR > 1 { printf "%-30s %8s %8s %7.1f %7s %7s %7s\n", $$2, $$3, $$4, $$10, $$12, $$17, $$19 }' \
 	  "$$dir/locust_stats.csv"; \
 	$(COMPOSE) --profile load rm -fsv locust-master locust-worker >/dev/null 2>&1; \
 	echo "compose-load: $(SCENARIO) exit code $$code; report: $$dir/report.html"; exit $$code
