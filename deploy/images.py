@@ -138,8 +138,8 @@ def image_facts(ref: str) -> dict:
 
 def ensure_wheels(requirements: Iterable[str], python: str) -> None:
     """Download every pinned file of each requirements text once (hash-checked by pip)."""
-    WHEELS.mkdir(parents=True, exist_ok=True)
     for text in sorted(set(requirements)):
+        WHEELS.mkdir(parents=True, exist_ok=True)
         stamp = WHEELS / f".stamp-{hashlib.sha256(text.encode()).hexdigest()[:16]}"
         if stamp.exists():
             continue
@@ -327,7 +327,13 @@ def main(argv: list[str] | None = None) -> None:
         "locust": locust_context,
     }
     contexts = [makers[name]() for name in args.images]
-    ensure_wheels([ctx.requirements for ctx in contexts], args.python)
+    refs = {ctx.image: f"{PREFIX}-{ctx.image}:{args.tag}" for ctx in contexts}
+    stale = [
+        ctx
+        for ctx in contexts
+        if image_label(refs[ctx.image], FINGERPRINT_LABEL) != ctx.fingerprint(base_id)
+    ]
+    ensure_wheels([ctx.requirements for ctx in stale], args.python)  # only what gets built
 
     manifest = json.loads(MANIFEST.read_text()) if MANIFEST.exists() else {}
     manifest.setdefault("images", {})
@@ -339,7 +345,7 @@ def main(argv: list[str] | None = None) -> None:
         model_file=str(artifact.resolve_path(settings)),
     )
     for ctx in contexts:
-        ref = f"{PREFIX}-{ctx.image}:{args.tag}"
+        ref = refs[ctx.image]
         facts = build_image(ctx, ref, args.base_image, base_id, settings)
         bento_tag = image_label(ref, "credit-risk.bento-tag")
         manifest["images"][ctx.image] = facts | ({"bento_tag": bento_tag} if bento_tag else {})
