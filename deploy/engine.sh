@@ -26,8 +26,14 @@ if ! command -v dockerd >/dev/null; then
   fi
   echo "engine.sh: installing Debian's docker.io" >&2
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -q >/dev/null
-  apt-get install -y -q --no-install-recommends docker.io >/dev/null
+  apt_log=$(mktemp)
+  if ! { apt-get update -q && apt-get install -y -q --no-install-recommends docker.io; } \
+       >"$apt_log" 2>&1; then
+    echo "engine.sh: installing docker.io failed:" >&2
+    tail -n 20 "$apt_log" >&2
+    exit 1
+  fi
+  rm -f "$apt_log"
 fi
 
 if ! pgrep -x dockerd >/dev/null; then
