@@ -86,7 +86,9 @@ compose-load-ui: compose-up ## locust web UI on :8089 (master + LOCUST_WORKERS w
 deploy-clean: ## compose-down, remove the project's images (base included) and deploy/.cache
 	-$(COMPOSE) --profile load down --remove-orphans
 	-docker image rm credit-risk-flask:$(IMAGE_TAG) credit-risk-bento:$(IMAGE_TAG) \
-	  credit-risk-locust:$(IMAGE_TAG) $(LOCAL_BASE_IMAGE)
+	  credit-risk-locust:$(IMAGE_TAG)
+	-docker image prune --force --filter label=credit-risk.stage=build
+	-docker image rm $(LOCAL_BASE_IMAGE)
 	rm -rf deploy/.cache
 
 # --- kubernetes -----------------------------------------------------------------------------

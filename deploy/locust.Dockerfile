@@ -22,6 +22,8 @@ RUN python3 lock_subset.py requirements-dev.lock "${LOCUST_ROOTS}" > requirement
       --find-links /wheels --require-hashes -r requirements.txt \
  && /opt/venv/bin/pip uninstall --yes --quiet pip setuptools \
  && find /opt/venv/lib -depth -type d -name tests -path '*/site-packages/*' -exec rm -rf {} +
+# Kept by the engine as the pip layer's cache; `make deploy-clean` removes it by this label.
+LABEL credit-risk.stage="build"
 
 # --- runtime ------------------------------------------------------------------------------
 FROM ${BASE_IMAGE}
