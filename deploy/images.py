@@ -10,7 +10,8 @@ stores that must not be sent to the engine):
 - flask:  shared/, flask_app/, the served artifact (+ sidecar, CURRENT), the lock.
 - bento:  the bento `make bento-build` makes (bento_app.build), exported with its model by
           `bentoml export` to bento.bento; the lock.
-- locust: loadtests/, shared/, the dev lock (locust is a dev dependency).
+- locust: loadtests/, shared/, a payload pool built here from the data (the image carries
+          no data set), the dev lock (locust is a dev dependency).
 
 Every image installs from wheels/, a hash-checked wheelhouse downloaded on the host from the
 repo's locks (`pip download --require-hashes`), because a build cannot count on reaching the
@@ -20,7 +21,7 @@ label matches is reused as is, so a second `make images` builds nothing, and the
 only rebuilt when the code, the lock or the model changed.
 
 Writes deploy/.cache/images.json (image tags, ids, sizes, model and bento tags), which
-`make test-compose` and the README's size table read.
+tests/compose reads, and prints the images' sizes.
 """
 
 from __future__ import annotations
@@ -48,7 +49,6 @@ CACHE = PROJECT_ROOT / "deploy" / ".cache"
 WHEELS = CACHE / "wheels"
 CONTEXTS = CACHE / "context"
 MANIFEST = CACHE / "images.json"
-LOCAL_BASE = "credit-risk-base:bookworm"
 PREFIX = "credit-risk"
 FINGERPRINT_LABEL = "credit-risk.inputs"
 # The locust image: locust, and the runtime packages but BentoML (loadtests/ imports
