@@ -1,0 +1,178 @@
+"""Locust event listeners: the scenario arguments, per-target hosts, the timeline, metadata.
+
+Imported by every locustfile in loadtests/locustfiles (importing registers the listeners on
+locust's global ``events``, locust's own idiom). What happens on ``init``:
+- the user classes get their host from loadtests.settings by their ``target`` attribute;
+- locust's history is sampled every second (HTML report charts) and charts p50/p95/p99;
+- the payload pool is loaded (``--pool-file``, else built from the data);
+- a Timeline records every request; locust workers ship theirs to the master with each
+  report (``report_to_master`` / ``worker_report``), so it also works distributed;
+- at the end (``quitting``), the master/local process writes ``--timeline-file`` and
+  ``--meta-file``: the shape's schedule, the parameters, CPU warnings and samples.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import resource
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import locust.stats
+from locust import events
+from locust.runners import MasterRunner, WorkerRunner
+
+from loadtests import options, payloads
+from loadtests.settings import TARGETS, get_load_settings
+from loadtests.timeline import Timeline
+
+log = logging.getLogger(__name__)
+
+LOCUST_TUNING = {
+    "history_interval_s": 1,
+    "current_percentile_window_s": 2,
+    "percentiles_to_chart": [0.5, 0.95, 0.99],
+}
+
+
+@dataclass
+class RunState:
+    """What one locust process knows about the run (attached to the Environment)."""
+
+    pool: payloads.Pool
+    timeline: Timeline = field(default_factory=Timeline)
+    scenario: str = ""
+    params: dict[str, Any] = field(default_factory=dict)
+    schedule: list[dict[str, Any]] = field(default_factory=list)
+    steps: list[dict[str, Any]] = field(default_factory=list)  # capacity's live verdicts
+    stop_reason: str = ""
+    cpu_samples: list[float] = field(default_factory=list)
+    worker_cpu_max: float = 0.0
+    started_at: float = 0.0
+    cpu_at_test_start: float = 0.0
+    worker_cpu_s: dict[str, float] = field(default_factory=dict)  # per worker, since test start
+
+    def cpu_since_test_start(self) -> float:
+        return _own_cpu_seconds() - self.cpu_at_test_start
+
+    def meta(self, runner: Any) -> dict[str, Any]:
+        return {
+            "scenario": self.scenario,
+            "params": self.params,
+            "schedule": self.schedule,
+            "capacity_steps_live": self.steps,
+            "stop_reason": self.stop_reason,
+            "started_at": self.started_at,
+            "pool": self.pool.describe(),
+            "locust_tuning": LOCUST_TUNING,
+            "runner": type(runner).__name__ if runner else "",
+            "cpu_warning": bool(runner and runner.cpu_warning_emitted),
+            "worker_cpu_warning": bool(runner and runner.worker_cpu_warning_emitted),
+            "cpu_samples_percent": self.cpu_samples,
+            "worker_cpu_max_percent": self.worker_cpu_max,
+            "cpu_seconds_since_test_start": round(
+                self.cpu_since_test_start() + sum(self.worker_cpu_s.values()), 3
+            ),
+        }
+
+
+def _own_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def state(environment: Any) -> RunState:
+    return environment.credit_run
+
+
+def payload_pool(environment: Any) -> payloads.Pool:
+    return state(environment).pool
+
+
+def _tune_locust_stats() -> None:
+    locust.stats.HISTORY_STATS_INTERVAL_SEC = LOCUST_TUNING["history_interval_s"]
+    locust.stats.CURRENT_RESPONSE_TIME_PERCENTILE_WINDOW = LOCUST_TUNING[
+        "current_percentile_window_s"
+    ]
+    locust.stats.PERCENTILES_TO_CHART[:] = LOCUST_TUNING["percentiles_to_chart"]
+
+
+def _set_hosts(environment: Any) -> None:
+    settings = get_load_settings()
+    classes = {*(environment.available_user_classes or {}).values(), *environment.user_classes}
+    for user_class in classes:
+        target = getattr(user_class, "target", "")
+        if target in TARGETS:
+            user_class.host = settings.url(target)
+    if environment.host:
+        log.warning(
+            "--host %s overrides the per-target hosts of every user class", environment.host
+        )
+
+
+def _load_pool(parsed_options: Any) -> payloads.Pool:
+    path = options.file_option(parsed_options, "pool_file")
+    if path:
+        return payloads.load_pool(Path(path))
+    log.info("no --pool-file: building the payload pool from the data (takes a few seconds)")
+    return payloads.build_pool(get_load_settings().pool_seed)
+
+
+@events.init_command_line_parser.add_listener
+def _add_arguments(parser: Any, **_: Any) -> None:
+    options.add_arguments(parser)
+
+
+@events.init.add_listener
+def _on_init(environment: Any, **_: Any) -> None:
+    _tune_locust_stats()
+    _set_hosts(environment)
+    run = environment.credit_run = RunState(pool=_load_pool(environment.parsed_options))
+    is_worker = isinstance(environment.runner, WorkerRunner)
+
+    def on_request(name, start_time, response_time, response=None, exception=None, **_kw):
+        status = getattr(response, "status_code", 0) or 0
+        run.timeline.record(name, start_time, response_time or 0.0, status, exception is not None)
+
+    def on_report_to_master(client_id: str, data: dict[str, Any], **_kw: Any) -> None:
+        data["credit_timeline"] = run.timeline.drain()
+        data["credit_cpu_s"] = run.cpu_since_test_start()
+
+    def on_worker_report(client_id: str, data: dict[str, Any], **_kw: Any) -> None:
+        run.timeline.merge(data.get("credit_timeline", []))
+        if "credit_cpu_s" in data:
+            run.worker_cpu_s[client_id] = data["credit_cpu_s"]
+
+    def on_test_start(environment: Any, **_kw: Any) -> None:
+        run.timeline.clear()  # the schedule belongs to the shape, which resets it itself
+        run.cpu_samples.clear()
+        run.worker_cpu_s.clear()
+        run.cpu_at_test_start = _own_cpu_seconds()
+
+    def on_usage(environment: Any, cpu_usage: float, **_kw: Any) -> None:
+        run.cpu_samples.append(round(cpu_usage, 1))
+        runner = environment.runner
+        if isinstance(runner, MasterRunner):
+            workers = [w.cpu_usage for w in runner.clients.values()]
+            run.worker_cpu_max = max([run.worker_cpu_max, *workers])
+
+    def on_quitting(environment: Any, **_kw: Any) -> None:
+        if is_worker:
+            return
+        parsed = environment.parsed_options
+        if path := options.file_option(parsed, "timeline_file"):
+            run.timeline.write(Path(path))
+        if path := options.file_option(parsed, "meta_file"):
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            Path(path).write_text(json.dumps(run.meta(environment.runner), indent=2))
+
+    environment.events.request.add_listener(on_request)
+    environment.events.test_start.add_listener(on_test_start)
+    environment.events.usage_monitor.add_listener(on_usage)
+    environment.events.quitting.add_listener(on_quitting)
+    if is_worker:
+        environment.events.report_to_master.add_listener(on_report_to_master)
+    else:
+        environment.events.worker_report.add_listener(on_worker_report)
