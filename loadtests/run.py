@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -51,6 +52,11 @@ USER_CLASSES = {
 GRACE_S = 90.0  # on top of the planned duration before a locust run is killed
 
 
+def exit_cleanly_on_sigterm() -> None:
+    """SIGTERM raises SystemExit, so `with running(...)` blocks stop their servers."""
+    signal.signal(signal.SIGTERM, lambda _sig, _frame: sys.exit(128 + signal.SIGTERM))
+
+
 def user_classes(scenario: str, target: str) -> list[str]:
     return [target.capitalize() + suffix for suffix in USER_CLASSES[scenario]]
 
@@ -71,6 +77,8 @@ class RunSpec:
     processes: int = 0
     title: str = ""  # for progress lines, e.g. "[3/12] steady flask rep 2/3"
     context: dict[str, Any] = field(default_factory=dict)  # extra run.json facts (repeat, ...)
+    extra_files: tuple[Path, ...] = ()  # more locustfiles (listeners), e.g. for rollouts
+    extra_args: tuple[str, ...] = ()  # their options
 
     def __post_init__(self) -> None:
         if self.scenario not in plans.SCENARIOS:
@@ -97,7 +105,11 @@ def knob_args(params: plans.Params) -> list[str]:
 
 def locust_command(spec: RunSpec) -> list[str]:
     out = spec.out_dir
-    files = [LOCUSTFILES / f"{spec.scenario}.py", LOCUSTFILES / f"{spec.target}_target.py"]
+    files = [
+        LOCUSTFILES / f"{spec.scenario}.py",
+        LOCUSTFILES / f"{spec.target}_target.py",
+        *spec.extra_files,
+    ]
     argv = [
         str(Path(sys.executable).parent / "locust"),
         "-f",
@@ -123,6 +135,7 @@ def locust_command(spec: RunSpec) -> list[str]:
         "--loglevel",
         "INFO",
         *knob_args(spec.params),
+        *spec.extra_args,
     ]
     if spec.processes:
         argv += ["--processes", str(spec.processes)]
@@ -307,7 +320,13 @@ def execute(
         proc = subprocess.Popen(
             argv, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
         )
-        code, usage = _wait(proc, time.monotonic() + planned + GRACE_S, tick)
+        try:
+            code, usage = _wait(proc, time.monotonic() + planned + GRACE_S, tick)
+        finally:
+            if proc.returncode is None:  # interrupted: do not leave locust running
+                proc.kill()
+                os.waitpid(proc.pid, 0)
+                proc.returncode = -9
     snaps.append(machine.CpuSnapshot.take(time.time(), roots))
     meta_path = spec.out_dir / "locust_meta.json"
     if not meta_path.exists():
@@ -409,6 +428,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", default="", help="report directory (default reports/<run-id>)")
     add_knob_arguments(parser)
     args = parser.parse_args(argv)
+    exit_cleanly_on_sigterm()
 
     from loadtests.results import summary_lines
     from loadtests.servers import free_port, running

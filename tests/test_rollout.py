@@ -1,0 +1,54 @@
+"""Rollout v1 -> v2 -> v1 under a steady locust load, on both real servers."""
+
+import pytest
+
+from loadtests import plans, rollout
+from shared import artifact
+
+
+def test_analyse_counts_failures_convergence_and_bump():
+    # v1 until t=10, switch to v2 at t=10: one old answer at 10.2, a failure at 10.4,
+    # a slow request at 10.5, then v2 only; rollback to v1 at t=20.
+    rows = [[t / 10, "x", "v1", True, 5.0] for t in range(0, 100)]
+    rows += [
+        [10.2, "x", "v1", True, 6.0],
+        [10.4, "x", None, False, 10000.0],
+        [10.5, "x", "v2", True, 900.0],
+    ]
+    rows += [[10.6 + t / 10, "x", "v2", True, 5.0] for t in range(0, 94)]
+    rows += [[20 + t / 10, "x", "v1", True, 5.0] for t in range(0, 50)]
+    out = rollout.analyse(rows, [{"at": 10.0, "to": "v2"}, {"at": 20.0, "to": "v1"}], 25.0)
+    first, second = out["switches"]
+    assert first["failed"] == 1 and first["old_version_responses"] == 1
+    assert first["seconds_to_100pct_new"] == 0.5
+    assert first["max_during_ms"] == 10000
+    assert first["p99_steady_ms"] == 5
+    assert second["failed"] == 0 and second["seconds_to_100pct_new"] == 0.0
+    assert out["failed"] == 1 and out["by_version"]["none"] == 1
+
+
+def test_analyse_never_converged():
+    rows = [[10 + t / 10, "x", "v1", True, 5.0] for t in range(30)]
+    out = rollout.analyse(rows, [{"at": 10.0, "to": "v2"}], 13.0)
+    assert out["switches"][0]["seconds_to_100pct_new"] is None
+
+
+@pytest.mark.servers
+@pytest.mark.slow
+@pytest.mark.parametrize("target", ["flask", "bento"])
+def test_rollout_under_load_drops_nothing(target, trained, imported, settings, tmp_path):
+    # switches at 1/3 and 2/3 of the hold: far enough apart for a worker start on a busy CI core
+    params = plans.params_for("steady", {"rate": 20, "duration": 36, "warmup": 2})
+    before = artifact.current_version(settings.model_dir)
+    result = rollout.rollout_one(target, tmp_path / target, params, workers=1)
+    analysis = result["analysis"]
+    assert len(result["switches_done"]) == 2
+    assert analysis["failed"] == 0
+    assert set(analysis["by_version"]) == {result["v1"], result["v2"]}
+    for switch in analysis["switches"]:
+        assert switch["seconds_to_100pct_new"] is not None  # every switch completed
+    assert analysis["switches"][1]["to"] == result["v1"]  # rolled back
+    assert artifact.current_version(settings.model_dir) == before  # CURRENT restored
+    chart = rollout.chart([result], tmp_path / "rollout.png")
+    assert chart.stat().st_size > 10_000
+    assert "| " + target in rollout.markdown([result], "rollout.png")
