@@ -22,9 +22,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from loadtests import plans
+from loadtests import machine, plans
 from loadtests.budget import budget_for
-from loadtests.run import REPORTS, RunSpec, add_knob_arguments, ensure_pool, execute, stamp
+from loadtests.run import (
+    REPORTS,
+    RunSpec,
+    add_knob_arguments,
+    ensure_pool,
+    execute,
+    exit_cleanly_on_sigterm,
+    stamp,
+)
 from loadtests.servers import TARGETS, Server, free_port
 
 WORKER_COUNTS = {"capacity": (1, 2)}  # scalability: capacity at 1 and 2 server workers
@@ -70,6 +78,7 @@ def run_jobs(
     jobs: list[Job], dirs: dict[str, Path], repeats: int, processes: int, pool: Path
 ) -> None:
     started = time.monotonic()
+    first_code: dict[str, str] = {}
     remaining = sum(plans.max_seconds(j.scenario, j.params) + STARTUP_ALLOWANCE_S for j in jobs)
     done = 0
     for workers in sorted({j.workers for j in jobs}):
@@ -88,6 +97,7 @@ def run_jobs(
                 )
                 servers[target] = server.start(timeout=180)
                 stack.callback(server.stop)
+            server_code = machine.server_code_fingerprint()  # what the servers just loaded
             versions = {t: served_version(s) for t, s in servers.items()}
             if len(set(versions.values())) != 1:
                 raise RuntimeError(f"the servers serve different models: {versions}")
@@ -118,6 +128,7 @@ def run_jobs(
                     pool,
                     processes,
                     title=title,
+                    server_code=server_code,
                     context={
                         "kind": "comparison run",
                         "repeat": job.repeat,
@@ -126,7 +137,16 @@ def run_jobs(
                         "server_restarted_before_run": restarted,
                     },
                 )
-                execute(spec, server, server.url, neighbours, echo=lambda s: print(s, flush=True))
+                run = execute(
+                    spec, server, server.url, neighbours, echo=lambda s: print(s, flush=True)
+                )
+                code = {k: run["git"][k] for k in ("server_code_sha256", "load_code_sha256")}
+                first_code = first_code or code
+                if code != first_code:
+                    raise RuntimeError(
+                        f"the code changed during the comparison ({code} after {first_code}): "
+                        "its runs would not be like for like. Run it from a clean checkout."
+                    )
                 served[job.target] += 1
                 remaining -= plans.max_seconds(job.scenario, job.params) + STARTUP_ALLOWANCE_S
                 time.sleep(COOLDOWN_S)
@@ -139,7 +159,8 @@ def compare(
     processes: int = 0,
     root: Path = REPORTS,
 ) -> list[Path]:
-    from loadtests.report import build_index, build_report
+    from loadtests.metadata import MetadataError
+    from loadtests.report import ReportError, build_index, build_report
 
     when = stamp()
     params = {s: plans.params_for(s, overrides) for s in scenarios}
@@ -157,12 +178,19 @@ def compare(
         flush=True,
     )
     run_jobs(jobs, dirs, repeats, processes, pool)
-    reports = [build_report(dirs[s]) for s in scenarios]
-    for path in reports:
-        print(f"report: {path}")
-    if len(scenarios) > 1:
+    reports, failed = [], []
+    for scenario in scenarios:
+        try:  # one scenario's bad data must not cost the others their report
+            reports.append(build_report(dirs[scenario]))
+            print(f"report: {reports[-1]}", flush=True)
+        except (ReportError, MetadataError, ValueError) as exc:
+            failed.append(scenario)
+            print(f"NO REPORT for {scenario}: {exc}", file=sys.stderr, flush=True)
+    if len(scenarios) > 1 and reports:
         index = build_index(root / f"compare-all-{when}", reports)
         print(f"index: {index}")
+    if failed:
+        raise SystemExit(f"no report for: {', '.join(failed)} (see above)")
     return reports
 
 
@@ -174,6 +202,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.repeats < 1:
         parser.error("--repeats must be >= 1")
+    exit_cleanly_on_sigterm()
     scenarios = list(plans.SCENARIOS) if args.scenario == "all" else [args.scenario]
     overrides = {"rate": args.rate, "duration": args.duration}
     for item in args.set or []:

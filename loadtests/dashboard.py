@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from loadtests.budget import budget_for
-from loadtests.run import LOCUSTFILES, REPORTS, ensure_pool
+from loadtests.run import LOCUSTFILES, REPORTS, ensure_pool, exit_cleanly_on_sigterm
 from loadtests.servers import TARGETS, Server, free_port
 from loadtests.settings import get_load_settings
 from shared.settings import PROJECT_ROOT
@@ -50,6 +50,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     targets = [t for t in args.targets.split(",") if t]
     if not targets or set(targets) - set(TARGETS):
         parser.error(f"--targets must be a comma-separated subset of {TARGETS}")
+    exit_cleanly_on_sigterm()
 
     budget = budget_for(args.workers, args.processes)
     pool = ensure_pool(REPORTS / "dashboard" / "pool.json")
@@ -97,8 +98,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         try:
             return proc.wait()
         except KeyboardInterrupt:
-            proc.terminate()
-            return proc.wait()
+            return proc.wait()  # locust got the Ctrl-C too and shuts down
+        finally:
+            if proc.poll() is None:
+                proc.terminate()
+                proc.wait(30)
 
 
 if __name__ == "__main__":

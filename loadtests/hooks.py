@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import logging
 import resource
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,8 +26,10 @@ from locust import events
 from locust.runners import MasterRunner, WorkerRunner
 
 from loadtests import options, payloads
+from loadtests.machine import files_fingerprint
 from loadtests.settings import TARGETS, get_load_settings
 from loadtests.timeline import Timeline
+from shared.settings import PROJECT_ROOT
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +54,7 @@ class RunState:
     cpu_samples: list[float] = field(default_factory=list)
     worker_cpu_max: float = 0.0
     started_at: float = 0.0
+    load_code_sha256: str = ""  # the project's modules this locust process loaded
     cpu_at_test_start: float = 0.0
     worker_cpu_s: dict[str, float] = field(default_factory=dict)  # per worker, since test start
 
@@ -66,6 +70,7 @@ class RunState:
             "stop_reason": self.stop_reason,
             "started_at": self.started_at,
             "pool": self.pool.describe(),
+            "load_code_sha256": self.load_code_sha256,
             "locust_tuning": LOCUST_TUNING,
             "runner": type(runner).__name__ if runner else "",
             "cpu_warning": bool(runner and runner.cpu_warning_emitted),
@@ -112,6 +117,16 @@ def _set_hosts(environment: Any) -> None:
         )
 
 
+def _loaded_code_fingerprint() -> str:
+    """sha256 of every project module loaded in this process (locustfiles included)."""
+    files = []
+    for module in list(sys.modules.values()):
+        path = getattr(module, "__file__", None)
+        if path and Path(path).resolve().is_relative_to(PROJECT_ROOT):
+            files.append(Path(path).resolve())
+    return files_fingerprint(files)
+
+
 def _load_pool(parsed_options: Any) -> payloads.Pool:
     path = options.file_option(parsed_options, "pool_file")
     if path:
@@ -130,6 +145,7 @@ def _on_init(environment: Any, **_: Any) -> None:
     _tune_locust_stats()
     _set_hosts(environment)
     run = environment.credit_run = RunState(pool=_load_pool(environment.parsed_options))
+    run.load_code_sha256 = _loaded_code_fingerprint()
     is_worker = isinstance(environment.runner, WorkerRunner)
 
     def on_request(name, start_time, response_time, response=None, exception=None, **_kw):

@@ -38,7 +38,7 @@ def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def git_info(root: Path = PROJECT_ROOT) -> dict[str, Any]:
+def git_info(root: Path = PROJECT_ROOT) -> dict[str, str | bool]:
     def git(*args: str) -> str:
         out = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=True)
         return out.stdout.strip()
@@ -48,21 +48,25 @@ def git_info(root: Path = PROJECT_ROOT) -> dict[str, Any]:
         dirty = bool(git("status", "--porcelain", "--untracked-files=no"))
     except (OSError, subprocess.CalledProcessError) as exc:
         raise RuntimeError(f"cannot read the git commit of {root}: {exc}") from exc
-    return {"sha": sha, "dirty": dirty, "code_sha256": code_fingerprint(root)}
+    return {"sha": sha, "dirty": dirty}
 
 
-CODE_DIRS = ("shared", "flask_app", "bento_app", "loadtests")
+SERVER_CODE = ("shared", "flask_app", "bento_app")
 
 
-def code_fingerprint(root: Path = PROJECT_ROOT) -> str:
-    """sha256 of the Python code that serves and loads (committed or not), for like-for-like."""
+def files_fingerprint(paths: list[Path], root: Path = PROJECT_ROOT) -> str:
+    """sha256 over (relative path, content) of the given files, in path order."""
     import hashlib
 
     digest = hashlib.sha256()
-    for folder in CODE_DIRS:
-        for path in sorted((root / folder).rglob("*.py")):
-            digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
+    for path in sorted(set(paths)):
+        digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
+
+
+def server_code_fingerprint(root: Path = PROJECT_ROOT) -> str:
+    """The Python code both servers run (committed or not), for like-for-like checks."""
+    return files_fingerprint([p for d in SERVER_CODE for p in (root / d).rglob("*.py")], root)
 
 
 def cpu_model() -> str:

@@ -37,7 +37,8 @@ LIKE_FOR_LIKE = (
     "model.version",
     "scenario_params",
     "pool",
-    "git.code_sha256",  # the code that served and loaded; the commit may move on meanwhile
+    "git.server_code_sha256",  # the code that served and loaded; the commit may move on
+    "git.load_code_sha256",
     "machine.cpu_model",
     "versions",
 )
@@ -533,11 +534,12 @@ def _header(runs: list[RunData], scenario: str) -> list[str]:
 def _code_line(runs: list[RunData]) -> str:
     shas = sorted({r.meta["git"]["sha"][:12] for r in runs})
     dirty = any(r.meta["git"]["dirty"] for r in runs)
-    code = runs[0].meta["git"]["code_sha256"][:12]
+    git = runs[0].meta["git"]
     return (
         f"- Code: git {', '.join(shas)}"
         + (" (with uncommitted changes)" if dirty else "")
-        + f"; served/load code sha256 {code} (identical in every run)"
+        + f"; sha256 of the servers' code {git['server_code_sha256'][:12]}, of the load "
+        f"generator's {git['load_code_sha256'][:12]} (identical in every run)"
     )
 
 

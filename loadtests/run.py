@@ -76,6 +76,7 @@ class RunSpec:
     pool_file: Path
     processes: int = 0
     title: str = ""  # for progress lines, e.g. "[3/12] steady flask rep 2/3"
+    server_code: str = ""  # server code fingerprint when the server started ("" = now)
     context: dict[str, Any] = field(default_factory=dict)  # extra run.json facts (repeat, ...)
     extra_files: tuple[Path, ...] = ()  # more locustfiles (listeners), e.g. for rollouts
     extra_args: tuple[str, ...] = ()  # their options
@@ -353,7 +354,15 @@ def execute(
         **spec.context,
         "date": machine.now_iso(),
         "wall_seconds": round(snaps[-1].at - snaps[0].at, 1),
-        "git": machine.git_info(),
+        "git": {
+            **machine.git_info(),
+            "server_code_sha256": (
+                (spec.server_code or machine.server_code_fingerprint())
+                if server
+                else "external server: not known"
+            ),
+            "load_code_sha256": locust_meta["load_code_sha256"],
+        },
         "machine": machine.machine_info(),
         "versions": machine.versions(),
         "model": model_info(url),
@@ -449,6 +458,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         out,
         ensure_pool(out / "pool.json"),
         args.processes,
+        server_code=machine.server_code_fingerprint(),
         context={"kind": "single run", "repeat": 1, "repeats": 1},
     )
     print(f"CPU budget: {budget.statement}")

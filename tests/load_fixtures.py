@@ -89,7 +89,12 @@ def run_json(scenario: str, target: str, workers: int, repeat: int, repeats: int
         "repeats": repeats,
         "date": f"2027-01-15T10:{repeat:02d}:00+00:00",
         "wall_seconds": 20.0,
-        "git": {"sha": "0" * 40, "dirty": False, "code_sha256": "c" * 64},
+        "git": {
+            "sha": "0" * 40,
+            "dirty": False,
+            "server_code_sha256": "c" * 64,
+            "load_code_sha256": "e" * 64,
+        },
         "machine": {
             "cpu_model": "Fixture CPU",
             "cpu_count": 2,
