@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import sys
 import threading
@@ -30,6 +31,7 @@ from loadtests import plans
 from loadtests.budget import budget_for
 from loadtests.run import LOCUSTFILES, REPORTS, RunSpec, ensure_pool, execute, stamp
 from loadtests.servers import TARGETS, free_port, running
+from loadtests.settings import get_load_settings
 from loadtests.timeline import percentile
 from shared import artifact, models
 from shared.settings import Settings, get_settings
@@ -156,6 +158,12 @@ def per_second(rows: list[list[Any]], t0: float) -> list[dict[str, Any]]:
             cell["failed"] += 1
         cell["ms"].append(ms)
     return [{"s": s, **seconds[s]} for s in sorted(seconds)]
+
+
+def set_client_timeout(seconds: float) -> None:
+    """For this run and the locust process it starts."""
+    os.environ["LOAD_CLIENT_TIMEOUT"] = f"{seconds:g}"
+    get_load_settings.cache_clear()
 
 
 # --- one target ----------------------------------------------------------------------------
@@ -400,7 +408,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", type=float, default=60.0, help="hold seconds")
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--out", default="")
+    parser.add_argument(
+        "--client-timeout",
+        type=float,
+        default=None,
+        help="seconds a simulated client waits (default: LOAD_CLIENT_TIMEOUT, 10)",
+    )
     args = parser.parse_args(argv)
+    if args.client_timeout:
+        set_client_timeout(args.client_timeout)
     targets = list(TARGETS) if args.target == "both" else [args.target]
     out = Path(args.out) if args.out else REPORTS / f"rollout-{args.target}-{stamp()}"
     params = plans.params_for("steady", {"rate": args.rate, "duration": args.duration})

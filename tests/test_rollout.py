@@ -36,11 +36,25 @@ def test_analyse_never_converged():
 @pytest.mark.servers
 @pytest.mark.slow
 @pytest.mark.parametrize("target", ["flask", "bento"])
-def test_rollout_under_load_drops_nothing(target, trained, imported, settings, tmp_path):
+def test_rollout_under_load_drops_nothing(
+    target, trained, imported, settings, tmp_path, monkeypatch
+):
+    """The server drops nothing: clients wait up to 60 s, longer than any worker start.
+
+    With the load tests' 10 s client timeout BentoML's restart stall can exceed the timeout
+    (README, "Rollout under load"); that is a finding of `make rollout`, not asserted here.
+    """
     # switches at 1/3 and 2/3 of the hold: far enough apart for a worker start on a busy CI core
     params = plans.params_for("steady", {"rate": 20, "duration": 36, "warmup": 2})
     before = artifact.current_version(settings.model_dir)
-    result = rollout.rollout_one(target, tmp_path / target, params, workers=1)
+    monkeypatch.setenv("LOAD_CLIENT_TIMEOUT", "60")
+    rollout.get_load_settings.cache_clear()
+    try:
+        result = rollout.rollout_one(target, tmp_path / target, params, workers=1)
+    finally:
+        monkeypatch.delenv("LOAD_CLIENT_TIMEOUT")
+        rollout.get_load_settings.cache_clear()
+    assert result["run"]["load_generator"]["client_timeout_s"] == 60
     analysis = result["analysis"]
     assert len(result["switches_done"]) == 2
     assert analysis["failed"] == 0
