@@ -78,7 +78,7 @@ def run_jobs(
     jobs: list[Job], dirs: dict[str, Path], repeats: int, processes: int, pool: Path
 ) -> None:
     started = time.monotonic()
-    first_code: dict[str, str] = {}
+    first_code: dict[str, dict[str, str]] = {}
     remaining = sum(plans.max_seconds(j.scenario, j.params) + STARTUP_ALLOWANCE_S for j in jobs)
     done = 0
     for workers in sorted({j.workers for j in jobs}):
@@ -141,11 +141,11 @@ def run_jobs(
                     spec, server, server.url, neighbours, echo=lambda s: print(s, flush=True)
                 )
                 code = {k: run["git"][k] for k in ("server_code_sha256", "load_code_sha256")}
-                first_code = first_code or code
-                if code != first_code:
+                first = first_code.setdefault(job.scenario, code)  # locustfiles differ by scenario
+                if code != first:
                     raise RuntimeError(
-                        f"the code changed during the comparison ({code} after {first_code}): "
-                        "its runs would not be like for like. Run it from a clean checkout."
+                        f"the code changed during the {job.scenario} comparison ({code} after "
+                        f"{first}): its runs would not be like for like. Use a clean checkout."
                     )
                 served[job.target] += 1
                 remaining -= plans.max_seconds(job.scenario, job.params) + STARTUP_ALLOWANCE_S

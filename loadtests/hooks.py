@@ -118,8 +118,10 @@ def _set_hosts(environment: Any) -> None:
 
 
 def _loaded_code_fingerprint() -> str:
-    """sha256 of every project module loaded in this process (locustfiles included)."""
-    files = []
+    """sha256 of every project module loaded in this process (locustfiles included), plus
+    both target files: a Flask run and a BentoML run of one scenario get the same value."""
+    locustfiles = Path(__file__).resolve().parent / "locustfiles"
+    files = [locustfiles / f"{target}_target.py" for target in TARGETS]
     for module in list(sys.modules.values()):
         path = getattr(module, "__file__", None)
         if path and Path(path).resolve().is_relative_to(PROJECT_ROOT):
