@@ -130,7 +130,7 @@ def save(
         "version": ver,
         "file": path.name,
         "sha256": digest,
-        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "created_at": datetime.now(UTC).isoformat(timespec="milliseconds"),
         **metadata,
         "libraries": installed_versions(),
     }

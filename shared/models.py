@@ -35,7 +35,7 @@ def format_table(found: list[dict]) -> str:
     if not found:
         return "no model versions yet: run `make train`"
     header = (
-        f"{'':2}{'version':14}{'created (UTC)':27}{'data':11}{'test AUC':>9}  params / libraries"
+        f"{'':2}{'version':14}{'created (UTC)':31}{'data':11}{'test AUC':>9}  params / libraries"
     )
     lines = [header]
     for row in found:
@@ -47,7 +47,7 @@ def format_table(found: list[dict]) -> str:
         lib = " ".join(f"{k}={v}" for k, v in sorted(libs.items()))
         auc = f"{row['test_auc']:.4f}" if row["test_auc"] is not None else "?"
         lines.append(
-            f"{'*' if row['current'] else ' ':2}{row['version']:14}{row['created_at']:27}"
+            f"{'*' if row['current'] else ' ':2}{row['version']:14}{row['created_at']:31}"
             f"{row['data_source']:11}{auc:>9}  {params} | {lib}"
         )
     lines.append("* = CURRENT (served unless CREDIT_MODEL_VERSION / MODEL_VERSION says otherwise)")
