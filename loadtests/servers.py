@@ -74,7 +74,9 @@ class Server:
         env[f"CREDIT_{self.target.upper()}_PORT"] = str(self.port)
         env[f"CREDIT_{self.target.upper()}_WORKERS"] = str(self.workers)
         env.setdefault("BENTOML_DO_NOT_TRACK", "true")
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_ROOT), env.get("PYTHONPATH")]))
+        env["PYTHONPATH"] = os.pathsep.join(
+            filter(None, [str(PROJECT_ROOT), env.get("PYTHONPATH")])
+        )
         argv = command(self.target)
         if self.cpus and taskset_available():
             argv = ["taskset", "-c", self.cpus, *argv]
