@@ -32,7 +32,10 @@ def _plt():
 
 def _phase_marks(ax, run: RunData, labels: bool) -> None:
     t0 = run.start
-    many = len(run.meta["schedule"]) > 6
+    schedule = run.meta["schedule"]
+    span = max(schedule[-1]["end"] - t0, 1.0)
+    # many phases, or one too short for a horizontal label: write them vertically
+    many = len(schedule) > 6 or any(e["end"] - e["start"] < 0.12 * span for e in schedule)
     for entry in run.meta["schedule"]:
         x = entry["start"] - t0
         ax.axvline(x, color="#999999", linewidth=0.6, zorder=0)
@@ -77,7 +80,9 @@ def timeseries(runs_by_target: dict[str, list[RunData]], path: Path, title: str)
             ax_rps.plot(
                 s.t, s.sent, color=color, alpha=0.4, linewidth=2.5, label="sent" if first else None
             )
-            ax_rps.plot(s.t, s.ok, color=color, linewidth=1, label="answered OK" if first else None)
+            ax_rps.plot(
+                s.t, s.ok, color=color, linewidth=1, label="answered correctly" if first else None
+            )
             ax_err.plot(
                 s.t,
                 _nan(s.error_pct),
@@ -105,7 +110,7 @@ def timeseries(runs_by_target: dict[str, list[RunData]], path: Path, title: str)
         for row, ax in enumerate((ax_rps, ax_lat, ax_err)):
             _phase_marks(ax, runs[0], labels=row == 0)
             ax.grid(True, alpha=0.3)
-        ax_rps.set_title(f"{NAMES[target]} ({len(runs)} repeats)", fontsize=11, pad=28)
+        ax_rps.set_title(f"{NAMES[target]} ({len(runs)} repeats)", fontsize=11, pad=50)
         ax_rps.set_ylabel("requests / s (by send time)")
         ax_lat.set_ylabel("latency, ms (per second, repeats pooled)")
         ax_err.set_ylabel("failed requests, % (per second)")
@@ -113,10 +118,13 @@ def timeseries(runs_by_target: dict[str, list[RunData]], path: Path, title: str)
         ax_rps.set_ylim(bottom=0)
         ax_err.set_ylim(bottom=0)
         ax_rps.legend(fontsize=7, loc="lower center")
-        ax_lat.legend(fontsize=7, loc="upper left", ncol=4)
+        ax_lat.legend(fontsize=7, loc="best", ncol=4)
         ax_err.legend(fontsize=7, loc="upper left")
     for row in range(3):
         _share_y(axes[row])
+    right = max(ax.get_xlim()[1] for ax in axes.flat)
+    for ax in axes.flat:  # the same time axis on both sides
+        ax.set_xlim(-0.5, right)
     for ax in axes[2]:
         low, high = ax.get_ylim()
         ax.set_ylim(0, max(high, 1.0))
@@ -323,7 +331,7 @@ def batch(summaries: dict[str, list[dict[str, Any]]], path: Path) -> Path:
     paths = ("single", "batch")
     width = 0.38
     for metric, ax, label in (
-        ("ok_rps", axes[0], "answered OK, requests / s"),
+        ("ok_rps", axes[0], "answered correctly, requests / s"),
         ("p99_ms", axes[1], "p99 latency, ms"),
     ):
         for i, target in enumerate(("flask", "bento")):
