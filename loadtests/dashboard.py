@@ -8,8 +8,9 @@ Starts the selected servers itself (pinned like a comparison, see loadtests.budg
 ``--no-server``, uses the ones already running at LOAD_FLASK_URL / LOAD_BENTO_URL (default: the
 ports of `make flask` / `make bento`). In the UI pick a shape (SteadyShape, CapacityShape, ...)
 and the user classes of the targets; the scenario knobs are under "Custom parameters".
-``--master`` runs the UI as a locust master that waits for ``--expect-workers`` workers
-(`make locust-worker MASTER_HOST=...` on the other machines).
+``--master`` runs the UI as a locust master that waits for ``--expect-workers`` workers;
+``--worker --master-host H`` runs a worker for it (`make locust-worker MASTER_HOST=...` on the
+other machines: same locustfiles, hosts from LOAD_FLASK_URL / LOAD_BENTO_URL, no server).
 """
 
 from __future__ import annotations
@@ -37,6 +38,30 @@ def locustfiles(targets: Sequence[str]) -> str:
     return ",".join(str(f) for f in files)
 
 
+def run_worker(targets: Sequence[str], master_host: str, processes: int) -> int:
+    argv = [
+        str(Path(sys.executable).parent / "locust"),
+        "-f",
+        locustfiles(targets),
+        "--worker",
+        "--master-host",
+        master_host,
+    ]
+    if processes:
+        argv += ["--processes", str(processes)]
+    for target in targets:
+        print(f"{target}: {get_load_settings().url(target)}", flush=True)
+    proc = subprocess.Popen(argv, cwd=PROJECT_ROOT)
+    try:
+        return proc.wait()
+    except KeyboardInterrupt:
+        return proc.wait()
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+            proc.wait(30)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--targets", default="flask", help="comma-separated: flask,bento")
@@ -46,11 +71,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--no-server", action="store_true", help="use running servers")
     parser.add_argument("--master", action="store_true", help="run as a distributed master")
     parser.add_argument("--expect-workers", type=int, default=1)
+    parser.add_argument("--worker", action="store_true", help="run as a distributed worker")
+    parser.add_argument("--master-host", default="127.0.0.1", help="the master (--worker)")
     args = parser.parse_args(argv)
     targets = [t for t in args.targets.split(",") if t]
     if not targets or set(targets) - set(TARGETS):
         parser.error(f"--targets must be a comma-separated subset of {TARGETS}")
     exit_cleanly_on_sigterm()
+    if args.worker:
+        return run_worker(targets, args.master_host, args.processes)
 
     budget = budget_for(args.workers, args.processes)
     pool = ensure_pool(REPORTS / "dashboard" / "pool.json")

@@ -22,6 +22,7 @@ LOCUST_BENTO_PORT ?= 8090
 LOCUST_PORT       ?= 8091
 MASTER_HOST    ?= 127.0.0.1
 EXPECT_WORKERS ?= 1
+LOCUST_TARGETS ?= flask,bento
 START_SERVER   ?= 1
 REPORT_DIR     ?=
 
@@ -30,7 +31,6 @@ LOAD_KNOBS := $(if $(RATE),--rate $(RATE)) $(if $(USERS),--users $(USERS)) \
               $(if $(filter-out 0,$(PROCESSES)),--processes $(PROCESSES))
 DASH_ARGS  := --workers $(SERVER_WORKERS) $(if $(filter-out 0,$(PROCESSES)),--processes $(PROCESSES)) \
               $(if $(filter 0 no false,$(START_SERVER)),--no-server)
-LOCUSTFILES_ALL := $(shell ls loadtests/locustfiles/[a-z]*.py 2>/dev/null | paste -sd, -)
 
 .PHONY: load compare compare-all locust locust-flask locust-bento locust-master locust-worker \
         load-report test-load
@@ -54,13 +54,13 @@ locust-bento: model ## locust web UI on :$(LOCUST_BENTO_PORT) against a BentoML 
 locust: model ## locust web UI on :$(LOCUST_PORT) with both targets (request names keep them apart)
 	$(PY) -m loadtests.dashboard --targets flask,bento --port $(LOCUST_PORT) $(DASH_ARGS)
 
-locust-master: model ## distributed: web UI as a locust master waiting for EXPECT_WORKERS workers (TARGETS=flask,bento)
-	$(PY) -m loadtests.dashboard --targets $(or $(TARGETS),flask,bento) --port $(LOCUST_PORT) \
+locust-master: model ## distributed: web UI as a locust master waiting for EXPECT_WORKERS workers (LOCUST_TARGETS=flask,bento)
+	$(PY) -m loadtests.dashboard --targets $(LOCUST_TARGETS) --port $(LOCUST_PORT) \
 	  --master --expect-workers $(EXPECT_WORKERS) $(DASH_ARGS)
 
-locust-worker: model ## distributed: a locust worker for the master at MASTER_HOST (same LOAD_*_URL as the master)
-	$(VENV)/bin/locust -f $(LOCUSTFILES_ALL) --worker --master-host $(MASTER_HOST) \
-	  $(if $(filter-out 0,$(PROCESSES)),--processes $(PROCESSES))
+locust-worker: model ## distributed: a locust worker for the master at MASTER_HOST (same LOCUST_TARGETS and LOAD_*_URL as the master)
+	$(PY) -m loadtests.dashboard --targets $(LOCUST_TARGETS) --worker \
+	  --master-host $(MASTER_HOST) $(if $(filter-out 0,$(PROCESSES)),--processes $(PROCESSES))
 
 load-report: $(STAMP) ## rebuild a comparison report: REPORT_DIR=reports/compare-<scenario>-<date>
 	@test -n "$(REPORT_DIR)" || { echo "usage: make load-report REPORT_DIR=reports/compare-..."; exit 2; }

@@ -185,7 +185,10 @@ def server_settings(server: Server | None, url: str, target: str) -> dict[str, A
         **base,
         "server": "bentoml serve (uvicorn)",
         "api_style": "async def (event loop, no thread pool)",
-        "config_overrides": config_overrides(get_settings()),
+        # what bento_app.serve passes: the settings, with the worker count servers.py sets
+        "config_overrides": config_overrides(
+            get_settings().model_copy(update={"bento_workers": server.workers})
+        ),
         "access_log": CreditRiskClassifier.config["logging"]["access"]["enabled"],
         "validation": "pydantic (shared.schema.CreditApplication, strict, extra=forbid)",
         "batching": (
