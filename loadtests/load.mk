@@ -1,6 +1,6 @@
 # --- load tests: locust scenarios, dashboards, Flask-vs-BentoML comparisons -------------------
 # Included by the main Makefile (which defines PY, VENV, `model`, and exports the CREDIT_*
-# settings, BENTOML_HOME and PYTHONPATH). See loadtests/README.md.
+# settings, BENTOML_HOME and PYTHONPATH). See the README, section "Load tests".
 #
 #   make load SCENARIO=capacity TARGET=bento RATE=50     one headless run -> reports/<run-id>/
 #   make compare SCENARIO=spike REPEATS=5                 Flask vs BentoML -> reports/compare-*/
