@@ -28,11 +28,15 @@ export PYTHONPATH := $(CURDIR)
 
 VENV  := .venv
 PY    := $(VENV)/bin/python
+# uv is pinned (with hashes) in requirements-dev.lock like every other tool: never a global one.
+UV    := $(VENV)/bin/uv
 STAMP := $(VENV)/.installed-$(shell cat requirements-dev.lock 2>/dev/null | cksum | cut -d' ' -f1)
-UV_VERSION := 0.13.9
-UV    := $(or $(shell command -v uv 2>/dev/null),.tools/bin/uv)
+# `$(LOCKED) FILE CMD...` runs CMD holding an exclusive lock on FILE (a portable flock(1)), so
+# targets started together on a fresh clone (make flask & make bento) set up once, in turn.
+LOCKED := $(PYTHON) -c 'import fcntl, subprocess, sys; f = open(sys.argv[1], "a"); \
+  fcntl.flock(f, fcntl.LOCK_EX); sys.exit(subprocess.call(sys.argv[2:]))'
 
-.PHONY: help setup model train models promote flask bento bento-import bento-build test lint format \
+.PHONY: help setup setup-locked model train models promote flask bento bento-import bento-build test lint format \
         lock bench-predictor drift-demo rollout rollout-compare clean
 
 help: ## list the targets
@@ -40,14 +44,24 @@ help: ## list the targets
 	  awk 'BEGIN {FS = ":.*## "} {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}'
 
 # --- set-up ---------------------------------------------------------------------------------
-.tools/bin/uv:
-	$(PYTHON) -m venv .tools
-	.tools/bin/pip install --quiet "uv==$(UV_VERSION)"
+# The venv, from the hash-pinned lock: a plain venv, uv installed into it by pip from the lock's
+# own uv entry (hash-checked), then `uv pip sync` of the whole lock (which keeps uv, drops pip).
+# Idempotent, and safe to start twice at once: the second waits for the lock, then finds the
+# stamp and does nothing.
+$(STAMP): requirements-dev.lock
+	@$(LOCKED) .setup.lock $(MAKE) --no-print-directory setup-locked
 
-$(STAMP): requirements-dev.lock | $(UV)
-	test -x $(PY) || $(UV) venv --python $(PYTHON) $(VENV)
-	$(UV) pip sync --python $(PY) --require-hashes requirements-dev.lock
-	rm -f $(VENV)/.installed-* && touch $@
+setup-locked:
+	@if [ -f $(STAMP) ]; then exit 0; fi; set -e; \
+	test -x $(PY) || { echo "creating $(VENV) with $(PYTHON)"; $(PYTHON) -m venv $(VENV); }; \
+	if ! $(UV) --version >/dev/null 2>&1; then \
+	  $(PY) -m pip --version >/dev/null 2>&1 || $(PY) -m ensurepip --default-pip >/dev/null; \
+	  $(PYTHON) deploy/lock_subset.py requirements-dev.lock uv > $(VENV)/uv-requirement.txt; \
+	  $(PY) -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps \
+	    -r $(VENV)/uv-requirement.txt; \
+	fi; \
+	$(UV) pip sync --python $(PY) --require-hashes requirements-dev.lock; \
+	rm -f $(VENV)/.installed-* && touch $(STAMP)
 
 setup: $(STAMP) ## create .venv from the hash-pinned lock (done by every target that needs it)
 
@@ -91,7 +105,7 @@ format: $(STAMP) ## apply ruff fixes and formatting
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-lock: | $(UV) ## recompile the hash-pinned lock files from pyproject.toml
+lock: $(STAMP) ## recompile the hash-pinned lock files from pyproject.toml
 	$(UV) pip compile pyproject.toml --generate-hashes --python-version 3.11 --no-header \
 	  --upgrade -o requirements.lock
 	$(UV) pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 \
@@ -116,7 +130,7 @@ bench-predictor: model ## micro-benchmark: Predictor per-call/per-row cost vs xg
 	$(PY) -m shared.bench_predictor
 
 clean: ## remove the venv, trained models, the BentoML store and reports (keeps data/)
-	rm -rf $(VENV) .tools .cache models .bentoml reports .pytest_cache .ruff_cache
+	rm -rf $(VENV) .setup.lock .cache models .bentoml reports .pytest_cache .ruff_cache
 
 # --- load tests (targets in loadtests/load.mk) ----------------------------------------------
 -include loadtests/load.mk

@@ -20,6 +20,7 @@ import bentoml
 from bentoml.exceptions import NotFound
 
 from shared import artifact
+from shared.locks import exclusive
 from shared.settings import Settings, get_settings
 from shared.train import ensure_trained
 
@@ -50,7 +51,11 @@ def _metadata(meta: dict) -> dict:
 def import_artifact(path: Path) -> bentoml.Model:
     """Put the verified artifact at ``path`` into the store (no-op if already there)."""
     art = artifact.load(path)  # refuses a tampered file before anything enters the store
-    meta = art.metadata
+    with exclusive(Path(path).parent / ".import.lock"):  # `make bento` + `make bento-build`
+        return _import(art.metadata, Path(path))
+
+
+def _import(meta: dict, path: Path) -> bentoml.Model:
     tag = f"{meta['name']}:{meta['version']}"
     try:
         existing = bentoml.models.get(tag)

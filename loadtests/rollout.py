@@ -38,6 +38,8 @@ from shared.settings import Settings, get_settings
 from shared.train import TrainParams, ensure_trained, train_and_save
 
 CHALLENGER = TrainParams(num_boost_round=60, max_depth=4)  # v2 when no other version exists
+# The client's failure text when a keep-alive connection is closed under a request in flight.
+KEEPALIVE_RACE = "no response (HTTPConnectionClosed)"
 
 
 @dataclass
@@ -85,9 +87,11 @@ def run_switches(server, switches: list[Switch], hold_start: threading.Event, st
 def analyse(rows: list[list[Any]], switches: list[dict[str, Any]], end: float) -> dict[str, Any]:
     """Per switch: failures, seconds until every response is the new version, latency bump.
 
-    ``rows`` are [start_time, name, version, ok, ms]; times are request start times.
+    ``rows`` are [start_time, name, version, ok, ms, error]; times are request start times.
+    Failures are counted by what failed (``error``): a keep-alive connection the old worker
+    closed under a request in flight is not the same finding as a client timeout.
     """
-    rows = sorted(rows)
+    rows = sorted(rows, key=lambda r: r[0])
     first = switches[0]["at"] if switches else end
     steady = [r for r in rows if first - 10 <= r[0] < first and r[3]]  # before any switch
     result = []
@@ -111,6 +115,7 @@ def analyse(rows: list[list[Any]], switches: list[dict[str, Any]], end: float) -
                 "at": t,
                 "requests": len(window),
                 "failed": sum(not r[3] for r in window),
+                "failed_by_kind": _failure_kinds(window),
                 "old_version_responses": sum(r[2] != to for r in window if r[3]),
                 "seconds_to_100pct_new": None if converged is None else round(converged - t, 2),
                 "p99_steady_ms": _p(steady, 0.99),
@@ -122,9 +127,15 @@ def analyse(rows: list[list[Any]], switches: list[dict[str, Any]], end: float) -
     return {
         "requests": len(rows),
         "failed": sum(not r[3] for r in rows),
+        "failed_by_kind": _failure_kinds(rows),
+        "failed_outside_switches": sum(not r[3] for r in rows if r[0] < first),
         "by_version": _count(r[2] or "none" for r in rows),
         "switches": result,
     }
+
+
+def _failure_kinds(rows: list[list[Any]]) -> dict[str, int]:
+    return _count((r[5] if len(r) > 5 and r[5] else "unknown") for r in rows if not r[3])
 
 
 def _longest_gap(window: list[list[Any]], t: float) -> float | None:
@@ -150,7 +161,7 @@ def _count(values) -> dict[str, int]:
 
 def per_second(rows: list[list[Any]], t0: float) -> list[dict[str, Any]]:
     seconds: dict[int, dict[str, Any]] = {}
-    for t, _name, version, ok, ms in rows:
+    for t, _name, version, ok, ms, *_error in rows:
         cell = seconds.setdefault(int(t - t0), {"versions": {}, "failed": 0, "ms": []})
         if ok:
             cell["versions"][version or "none"] = cell["versions"].get(version or "none", 0) + 1
@@ -346,6 +357,12 @@ def _hist(values: list[float]) -> dict[int, int]:
     return hist
 
 
+def _failed_cell(counts: dict[str, Any]) -> str:
+    kinds = counts.get("failed_by_kind") or {}
+    detail = ", ".join(f"{n}× {kind}" for kind, n in sorted(kinds.items()))
+    return f"{counts['failed']}" + (f" ({detail})" if detail else "")
+
+
 def _fmt(value: Any, unit: str = "") -> str:
     return "—" if value is None else f"{value:g}{unit}"
 
@@ -374,7 +391,7 @@ def markdown(results: list[dict[str, Any]], chart_name: str) -> str:
             label = f"{i}: → {sw['to']}" + (" (rollback)" if sw["to"] == res["v1"] else "")
             lines.append(
                 f"| {res['target']} ({res['workers']} worker) | {label} | {sw['requests']} | "
-                f"{sw['failed']} | {_fmt(sw['seconds_to_100pct_new'], ' s')} | "
+                f"{_failed_cell(sw)} | {_fmt(sw['seconds_to_100pct_new'], ' s')} | "
                 f"{_fmt(sw['p99_steady_ms'], ' ms')} | {_fmt(sw['p99_during_ms'], ' ms')} | "
                 f"{_fmt(sw['max_during_ms'], ' ms')} | {_fmt(sw['longest_gap_s'], ' s')} |"
             )
@@ -382,7 +399,7 @@ def markdown(results: list[dict[str, Any]], chart_name: str) -> str:
     for res in results:
         a = res["analysis"]
         per = ", ".join(f"{k}: {v}" for k, v in sorted(a["by_version"].items()))
-        lines.append(f"| {res['target']} | {a['requests']} | {a['failed']} | {per} |")
+        lines.append(f"| {res['target']} | {a['requests']} | {_failed_cell(a)} | {per} |")
     lines += [
         "",
         f"![version share over time]({chart_name})",
@@ -394,6 +411,14 @@ def markdown(results: list[dict[str, Any]], chart_name: str) -> str:
         "slow worker start shows as latency (and as failures only beyond the client timeout). "
         "While every simulated client waits for such a response, none starts a new request: "
         "the white gaps in the chart and the 'longest pause' column.",
+        "",
+        "Failures are split by what the client saw. `no response (HTTPConnectionClosed)` is "
+        "the keep-alive race: the old worker closes its idle keep-alive connections when it "
+        "stops, and a request the client sent on one of them at that moment gets no answer "
+        "(HTTP/1.1 allows the close; a client may retry only idempotent requests, and a POST "
+        "is not one). gunicorn's sync workers close every connection after its response, so "
+        "they never meet this race; uvicorn's keep-alive connections (BentoML) do. A timeout "
+        "(`no response (timeout)`) means a worker start took longer than the client waits.",
         "",
         "Limitations: one run per target on a shared 2-core machine over loopback; the "
         "worker start-up time (and so the bump) depends on that machine's load.",

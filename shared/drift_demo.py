@@ -53,10 +53,11 @@ GUARD_PACKAGES = ("pydantic-settings",)  # lets the probe call shared.artifact.l
 
 
 def uv_binary() -> str:
-    found = shutil.which("uv") or str(PROJECT_ROOT / ".tools" / "bin" / "uv")
-    if not Path(found).exists():
-        raise SystemExit("uv not found: run `make setup` first")
-    return found
+    """The uv pinned in requirements-dev.lock, beside this interpreter (never a global one)."""
+    found = Path(sys.executable).parent / "uv"
+    if not found.exists():
+        raise SystemExit(f"{found} not found: run `make setup` first")
+    return str(found)
 
 
 def locked_versions(lock: Path) -> dict[str, str]:

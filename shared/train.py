@@ -22,6 +22,7 @@ from sklearn.metrics import roc_auc_score
 from shared import artifact
 from shared.data import RawData, load_raw
 from shared.features import Splits, prepare, to_records
+from shared.locks import exclusive
 from shared.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -110,8 +111,10 @@ def train_and_save(
 def ensure_trained(settings: Settings) -> Path:
     """The artifact to serve; trains the course model first if none was ever trained."""
     if settings.model_version is None and artifact.current_version(settings.model_dir) is None:
-        log.warning("no trained model found in %s: training the course model", settings.model_dir)
-        train_and_save(settings, TrainParams())
+        with exclusive(settings.model_dir / ".train.lock"):  # another command may be training
+            if artifact.current_version(settings.model_dir) is None:
+                log.warning("no trained model in %s: training the course model", settings.model_dir)
+                train_and_save(settings, TrainParams())
     path = artifact.resolve_path(settings)
     if not path.exists():
         raise artifact.ArtifactError(f"{path} does not exist; run `make train`.")

@@ -2,7 +2,9 @@
 
     locust -f ...,loadtests/locustfiles/model_versions.py --versions-file out.json
 
-Writes one row per request: start time, request name, X-Model-Version (or null), ok, latency.
+Writes one row per request: start time, request name, X-Model-Version (or null), ok, latency,
+and for a failed request what failed (the user classes' failure text, e.g. "no response
+(HTTPConnectionClosed)").
 Records nothing unless --versions-file is given; local runs only (a rollout has one
 load generator).
 """
@@ -39,8 +41,16 @@ def _on_init(environment: Any, **_: Any) -> None:
     def on_request(name, start_time, response_time, response=None, exception=None, **_kw):
         headers = getattr(response, "headers", None) or {}
         version = headers.get("X-Model-Version") or headers.get("x-model-version")
+        ok = exception is None
         rows.append(
-            [round(start_time, 4), name, version, exception is None, round(response_time or 0, 2)]
+            [
+                round(start_time, 4),
+                name,
+                version,
+                ok,
+                round(response_time or 0, 2),
+                None if ok else str(exception)[:120],
+            ]
         )
 
     def on_test_start(**_kw: Any) -> None:
@@ -49,7 +59,7 @@ def _on_init(environment: Any, **_: Any) -> None:
     def on_quitting(**_kw: Any) -> None:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         Path(path).write_text(
-            json.dumps({"columns": ["t", "name", "version", "ok", "ms"], "rows": rows})
+            json.dumps({"columns": ["t", "name", "version", "ok", "ms", "error"], "rows": rows})
         )
 
     environment.events.request.add_listener(on_request)
