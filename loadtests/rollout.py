@@ -33,9 +33,9 @@ from loadtests.run import LOCUSTFILES, REPORTS, RunSpec, ensure_pool, execute, s
 from loadtests.servers import TARGETS, free_port, running
 from loadtests.settings import get_load_settings
 from loadtests.timeline import percentile
-from shared import artifact, models
+from shared import artifact
 from shared.settings import Settings, get_settings
-from shared.train import TrainParams, ensure_trained, train_and_save
+from shared.training.train import TrainParams, ensure_trained, train_and_save
 
 CHALLENGER = TrainParams(num_boost_round=60, max_depth=4)  # v2 when no other version exists
 # The client's failure text when a keep-alive connection is closed under a request in flight.
@@ -75,7 +75,7 @@ def run_switches(server, switches: list[Switch], hold_start: threading.Event, st
         if stop.wait(max(0.0, delay)):
             return
         t0 = time.perf_counter()
-        models.promote(switch.to)
+        artifact.promote(get_settings(), switch.to)
         switch.promote_ms = round(1000 * (time.perf_counter() - t0), 1)
         switch.at = time.time()
         server.signal(signal.SIGHUP)
@@ -188,7 +188,7 @@ def rollout_one(target: str, out: Path, params: plans.Params, workers: int) -> d
 
         import_all(settings)  # both versions in the store before anything switches
     original = artifact.current_version(settings.model_dir)
-    models.promote(v1)
+    artifact.promote(settings, v1)
     hold = params.duration
     switches = [Switch(v2, hold / 3), Switch(v1, 2 * hold / 3)]
     budget = budget_for(workers)
@@ -236,7 +236,7 @@ def rollout_one(target: str, out: Path, params: plans.Params, workers: int) -> d
         "v1": v1,
         "v2": v2,
         "workers": workers,
-        "mechanism": "models.promote + SIGHUP to "
+        "mechanism": "artifact.promote + SIGHUP to "
         + ("gunicorn's master" if target == "flask" else "bentoml serve (circus arbiter)"),
         "switches_planned": len(switches),
         "switches_done": done,
@@ -379,7 +379,7 @@ def markdown(results: list[dict[str, Any]], chart_name: str) -> str:
         f"- load: steady {run['scenario_params']['rate']:g} req/s for "
         f"{run['scenario_params']['duration']:g} s (locust FastHttpUser, open loop, client "
         f"timeout {run['load_generator']['client_timeout_s']:g} s)",
-        "- mechanism on both: `models.promote` (verify + rewrite models/CURRENT) then SIGHUP "
+        "- mechanism on both: `artifact.promote` (verify + rewrite models/CURRENT) then SIGHUP "
         "to the server's master process; new workers read CURRENT, old ones stop gracefully",
         "",
         "| target | switch | requests | failed | time to 100 % new version | p99 steady | "
@@ -414,11 +414,14 @@ def markdown(results: list[dict[str, Any]], chart_name: str) -> str:
         "",
         "Failures are split by what the client saw. `no response (HTTPConnectionClosed)` is "
         "the keep-alive race: the old worker closes its idle keep-alive connections when it "
-        "stops, and a request the client sent on one of them at that moment gets no answer "
-        "(HTTP/1.1 allows the close; a client may retry only idempotent requests, and a POST "
-        "is not one). gunicorn's sync workers close every connection after its response, so "
-        "they never meet this race; uvicorn's keep-alive connections (BentoML) do. A timeout "
-        "(`no response (timeout)`) means a worker start took longer than the client waits.",
+        "stops, and the next request a client sends on one of them before it notices the close "
+        "gets no answer (HTTP/1.1 allows the close; a client may retry only idempotent "
+        "requests, and a POST is not one). At most one request per open connection per switch; "
+        "how many depends on the client library (locust's FastHttpUser reuses the connection "
+        "without checking it first). gunicorn's sync workers close every connection after its "
+        "response, so they never meet this race; uvicorn's keep-alive connections (BentoML) "
+        "do. A timeout (`no response (timeout)`) means a worker start took longer than the "
+        "client waits.",
         "",
         "Limitations: one run per target on a shared 2-core machine over loopback; the "
         "worker start-up time (and so the bump) depends on that machine's load.",

@@ -40,10 +40,10 @@ def test_analyse_never_converged():
 @pytest.mark.servers
 @pytest.mark.slow
 @pytest.mark.parametrize("target", ["flask", "bento"])
-def test_rollout_under_load_drops_nothing(
+def test_rollout_under_load_loses_only_what_each_stack_allows(
     target, trained, imported, settings, tmp_path, monkeypatch
 ):
-    """The server drops nothing: clients wait up to 60 s, longer than any worker start.
+    """Clients wait up to 60 s, longer than any worker start: no timeout on either stack.
 
     With the load tests' 10 s client timeout BentoML's restart stall can exceed the timeout
     (README, "Rollout under load"); that is a finding of `make rollout`, not asserted here.
@@ -70,7 +70,9 @@ def test_rollout_under_load_drops_nothing(
         assert analysis["failed"] == 0, analysis["failed_by_kind"]
     else:
         assert set(analysis["failed_by_kind"]) <= {rollout.KEEPALIVE_RACE}, analysis
-        assert analysis["failed"] <= 0.01 * analysis["requests"]
+        # at most the one request in flight on each client's connection, per switch
+        users = plans.users_for(params.rate, params.user_rate)
+        assert analysis["failed"] <= users * len(result["switches_done"])
     assert set(analysis["by_version"]) == {result["v1"], result["v2"]}
     for switch in analysis["switches"]:
         assert switch["seconds_to_100pct_new"] is not None  # every switch completed
