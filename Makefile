@@ -66,18 +66,18 @@ setup-locked:
 setup: $(STAMP) ## create .venv from the hash-pinned lock (done by every target that needs it)
 
 model: $(STAMP) ## get the data and train the course model, only if no model was trained yet
-	$(PY) -m shared.train --if-missing
+	$(PY) -m shared.training.train --if-missing
 
 # --- model ----------------------------------------------------------------------------------
 train: $(STAMP) ## (re)train; prints validation/test AUC and the new version (TRAIN_ARGS=--rounds 100 ...)
-	$(PY) -m shared.train $(TRAIN_ARGS)
+	$(PY) -m shared.training.train $(TRAIN_ARGS)
 
 models: $(STAMP) ## list the model versions on disk with their metadata
-	$(PY) -m shared.models
+	$(PY) -m shared.tools.versions
 
 promote: $(STAMP) ## make VERSION=<v> the CURRENT model (and put it in the BentoML store)
 	@test -n "$(VERSION)" || { echo "usage: make promote VERSION=<version> (see make models)"; exit 2; }
-	$(PY) -m shared.models promote $(VERSION)
+	$(PY) -m shared.tools.versions promote $(VERSION)
 	$(PY) -m bento_app.import_model
 
 # --- servers --------------------------------------------------------------------------------
@@ -124,10 +124,10 @@ rollout-compare: model ## the rollout on both servers, one report with the chart
 	  --duration $(ROLLOUT_DURATION) --workers $(ROLLOUT_WORKERS)
 
 drift-demo: model ## load the same pickle under other scikit-learn/xgboost versions; writes reports/drift/
-	$(PY) -m shared.drift_demo
+	$(PY) -m shared.tools.drift_demo
 
 bench-predictor: model ## micro-benchmark: Predictor per-call/per-row cost vs xgboost's floor
-	$(PY) -m shared.bench_predictor
+	$(PY) -m shared.tools.bench_predictor
 
 clean: ## remove the venv, trained models, the BentoML store and reports (keeps data/)
 	rm -rf $(VENV) .setup.lock .cache models .bentoml reports .pytest_cache .ruff_cache

@@ -24,7 +24,11 @@ from bento_app.model_ref import PINNED_VERSION_FILE
 from bento_app.serve import SERVICE
 from shared.settings import PROJECT_ROOT, Settings, get_settings
 
-INCLUDE = ["shared/*.py", "bento_app/*.py", "bento_app/README.md", "requirements.lock"]
+# The bento's code: the serving core (shared/*.py, not shared/training or shared/tools) and
+# the service package. INCLUDE is what stage() copies, BENTO_INCLUDE what the bento takes.
+CODE = ["shared/*.py", "bento_app/*.py"]
+INCLUDE = [*CODE, "bento_app/README.md", "requirements.lock"]
+BENTO_INCLUDE = [*CODE, "bento_app/model_version.txt"]
 
 
 def stage(version: str, into: Path) -> Path:
@@ -50,7 +54,7 @@ def _build(model: bentoml.Model, context: Path) -> bentoml.Bento:
     return bentoml.bentos.build(
         SERVICE,
         labels={"model_version": model.tag.version, "data_source": str(meta["data_source"])},
-        include=["shared/*.py", "bento_app/*.py", "bento_app/model_version.txt"],
+        include=BENTO_INCLUDE,
         envs=[
             BentoEnvSchema(name="CREDIT_MODEL_VERSION", value=model.tag.version),
             BentoEnvSchema(name="BENTOML_DO_NOT_TRACK", value="true"),

@@ -22,7 +22,6 @@ from bentoml.exceptions import NotFound
 from shared import artifact
 from shared.locks import exclusive
 from shared.settings import Settings, get_settings
-from shared.train import ensure_trained
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +84,10 @@ def ensure_imported(settings: Settings) -> bentoml.Model:
             return bentoml.models.get(f"{settings.model_name}:{settings.model_version}")
         except NotFound:
             pass
+    # Training is not in the bento or the images: imported only when a model must be found
+    # on disk (or trained) here, so bento_app.serve imports with the serving core alone.
+    from shared.training.train import ensure_trained
+
     return import_artifact(ensure_trained(settings))
 
 

@@ -3,7 +3,7 @@
 Makes sure the selected artifact exists and is in the model store, and passes
 workers/timeout/concurrency as BentoML config overrides (the decorator's values are only
 defaults). The version is CREDIT_MODEL_VERSION when set (pinned), else models/CURRENT as read
-by each worker when it starts: promote another version (python -m shared.models promote V,
+by each worker when it starts: promote another version (python -m shared.tools.versions promote V,
 which also imports it) and send SIGHUP to this process to roll the workers over to it.
 """
 

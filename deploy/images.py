@@ -7,11 +7,13 @@ For each image a context is staged under deploy/.cache/context/<image>/ that mir
 layout but holds only what the image needs (the repo itself holds a .venv, data, models and
 stores that must not be sent to the engine):
 
-- flask:  shared/, flask_app/, the served artifact (+ sidecar, CURRENT), the lock.
+- flask:  the serving core (shared/*.py: not shared/training or shared/tools), flask_app/,
+          the served artifact (+ sidecar, CURRENT), the lock.
 - bento:  the bento `make bento-build` makes (bento_app.build), exported with its model by
           `bentoml export` to bento.bento; the lock.
-- locust: loadtests/, shared/, a payload pool built here from the data (the image carries
-          no data set), the dev lock (locust is a dev dependency).
+- locust: loadtests/, shared/ (the core and shared/training, which builds the payload pool
+          when no pool file is given), a payload pool built here from the data (the image
+          carries no data set), the dev lock (locust is a dev dependency).
 
 Every image installs from wheels/, a hash-checked wheelhouse downloaded on the host from the
 repo's locks (`pip download --require-hashes`), because a build cannot count on reaching the
@@ -52,12 +54,15 @@ MANIFEST = CACHE / "images.json"
 PREFIX = "credit-risk"
 FINGERPRINT_LABEL = "credit-risk.inputs"
 # The locust image: locust, and the runtime packages but BentoML (loadtests/ imports
-# shared.features, which imports pandas and scikit-learn at module level).
+# shared.training.features, which imports pandas and scikit-learn at module level).
 LOCUST_EXTRA = ("locust",)
 # What the Flask server does not import: BentoML, and pandas (training only). A serving-path
 # import of either would fail the image's health check, so `make test-compose` catches it.
 FLASK_WITHOUT = ("bentoml", "pandas")
+# The serving core: shared/'s top-level modules. Training (shared/training) and the tools
+# (shared/tools) never go into a server image; tests/test_serving_core.py checks it.
 CODE = ("shared/*.py",)
+TRAINING_CODE = ("shared/training/*.py",)
 
 
 @dataclass
@@ -238,12 +243,12 @@ def export_bento(settings: Settings, ctx: Context, into: Path) -> None:
 
 
 def locust_context() -> Context:
-    """loadtests/ + shared/ + the payload pool (built here: the image carries no data)."""
+    """loadtests/ + shared/ (core and training) + the payload pool (built here: no data set)."""
     from loadtests.payloads import build_pool, save_pool
     from loadtests.settings import get_load_settings
 
     ctx = Context("locust", "deploy/locust.Dockerfile")
-    ctx.add([*CODE, "loadtests/*.py", "loadtests/locustfiles/*.py"])
+    ctx.add([*CODE, *TRAINING_CODE, "loadtests/*.py", "loadtests/locustfiles/*.py"])
     ctx.add(["deploy/locust.Dockerfile", "deploy/lock_subset.py", "requirements-dev.lock"])
     pool_file = CACHE / "pool.json"
     save_pool(build_pool(get_load_settings().pool_seed), pool_file)

@@ -1,10 +1,11 @@
 """Request bodies: a seeded pool of realistic applications, and invalid variants of them.
 
-The pool is the course's test split (shared.data.load_raw -> shared.features.prepare ->
-to_records), which the model never saw in training; when the real CSV is unavailable,
-load_raw falls back to the labelled synthetic stand-in and the pool records that source.
-Its order is shuffled with a seed, and it is written once to a JSON file that every locust
-process reads (building it imports pandas/scikit-learn: seconds, not something to repeat).
+The pool is the course's test split (shared.training.data.load_raw ->
+shared.training.features.prepare -> to_records), which the model never saw in training; when
+the real CSV is unavailable, load_raw falls back to the labelled synthetic stand-in and the
+pool records that source. Its order is shuffled with a seed, and it is written once to a JSON
+file that every locust process reads (building it imports pandas/scikit-learn: seconds, not
+something to repeat).
 
 The invalid variants break the contract in shared.schema in one way each; tests check that
 the schema rejects every one of them, so "invalid" is never a guess.
@@ -36,7 +37,7 @@ INVALID_KINDS = (
     "huge_body",  # a valid application plus a 1 MiB unknown field
 )
 HUGE_FIELD_BYTES = 1 << 20
-# The contract's fields (shared.schema; importing shared.features would pull pandas and
+# The contract's fields (shared.schema; importing shared.training.features would pull pandas and
 # scikit-learn into every locust process): categories are the Literal-typed ones.
 FIELDS = tuple(CreditApplication.model_fields)
 CATEGORICAL = tuple(
@@ -56,7 +57,7 @@ UNKNOWN_CATEGORIES = {
 @dataclass(frozen=True)
 class Pool:
     records: list[dict[str, Any]]
-    source: str  # "real", "override" or "synthetic" (shared.data.RawData.source)
+    source: str  # "real", "override" or "synthetic" (shared.training.data.RawData.source)
     data_sha256: str
     split: str
     seed: int
@@ -77,9 +78,9 @@ class Pool:
 
 def build_pool(seed: int) -> Pool:
     """The test split as client-ready dicts, in a seeded order (slow: reads and splits)."""
-    from shared.data import load_raw
-    from shared.features import prepare, to_records
     from shared.settings import get_settings
+    from shared.training.data import load_raw
+    from shared.training.features import prepare, to_records
 
     raw = load_raw(get_settings())
     records = to_records(prepare(raw.frame).test)

@@ -1,4 +1,6 @@
-"""The shared credit-risk model core: settings, data, training, artifact, predictor, schema.
+"""The credit-risk model core both servers import: settings, artifact, predictor, schema.
 
-Both servers (flask_app, bento_app) are thin adapters over this package.
+Its top-level modules are all that serving needs (the images and the bento ship only them).
+Training lives in ``shared.training`` and the developer tools in ``shared.tools``; neither is
+imported by the core.
 """

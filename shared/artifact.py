@@ -210,6 +210,16 @@ def resolve_path(settings: Settings) -> Path:
     return bin_path(settings.model_dir, settings.model_name, resolve_version(settings))
 
 
+def promote(settings: Settings, ver: str) -> dict[str, Any]:
+    """Make ``ver`` CURRENT after checking it loads; returns its metadata.
+
+    Raises ArtifactError (CURRENT unchanged) for a missing or tampered artifact.
+    """
+    loaded = load(bin_path(settings.model_dir, settings.model_name, ver))
+    set_current(settings.model_dir, ver)
+    return loaded.metadata
+
+
 def list_versions(model_dir: Path, name: str) -> list[dict[str, Any]]:
     """Metadata of every artifact on disk, oldest first."""
     found = []

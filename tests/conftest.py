@@ -36,7 +36,7 @@ def settings():
 @pytest.fixture(scope="session")
 def trained(settings):
     """(path, metadata) of the course model trained once for the whole session; CURRENT."""
-    from shared.train import TrainParams, train_and_save
+    from shared.training.train import TrainParams, train_and_save
 
     return train_and_save(settings, TrainParams())
 
@@ -50,8 +50,8 @@ def predictor(trained):
 
 @pytest.fixture(scope="session")
 def splits(settings):
-    from shared.data import load_raw
-    from shared.features import prepare
+    from shared.training.data import load_raw
+    from shared.training.features import prepare
 
     return prepare(load_raw(settings).frame)
 
@@ -59,7 +59,7 @@ def splits(settings):
 @pytest.fixture(scope="session")
 def test_rows(splits):
     """The test split as the JSON dicts a client sends."""
-    from shared.features import to_records
+    from shared.training.features import to_records
 
     return to_records(splits.test)
 

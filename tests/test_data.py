@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from shared.data import DataError, SyntheticDataWarning, download, load_raw, verify
-from shared.features import RAW_COLUMNS
 from shared.settings import Settings
-from shared.synthetic import synthetic_frame
+from shared.training.data import DataError, SyntheticDataWarning, download, load_raw, verify
+from shared.training.features import RAW_COLUMNS
+from shared.training.synthetic import synthetic_frame
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from shared import drift_demo
+from shared.tools import drift_demo
 
 pytestmark = pytest.mark.slow
 

@@ -1,7 +1,7 @@
 import numpy as np
 import pandas as pd
 
-from shared.features import CATEGORY_CODES, FEATURES, RAW_COLUMNS, clean, prepare, split
+from shared.training.features import CATEGORY_CODES, FEATURES, RAW_COLUMNS, clean, prepare, split
 
 
 def _raw(rows):
@@ -45,7 +45,7 @@ def test_split_is_60_20_20_deterministic_and_filled(splits):
 
 
 def test_split_matches_a_second_run(settings):
-    from shared.data import load_raw
+    from shared.training.data import load_raw
 
     raw = load_raw(settings).frame
     a, b = prepare(raw), split(clean(raw))

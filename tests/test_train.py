@@ -2,7 +2,7 @@ import pytest
 
 from shared import artifact
 from shared.settings import Settings
-from shared.train import TrainParams, train, train_and_save
+from shared.training.train import TrainParams, train, train_and_save
 
 
 def test_real_data_test_auc_matches_the_course(trained, data_source):

@@ -1,4 +1,6 @@
-"""Model versions: listing, promotion, the BentoML store round trip, the bento's pinned lock."""
+"""Model versions: listing (shared.tools.versions), promotion (shared.artifact.promote), the
+BentoML store round trip, the bento's pinned lock.
+"""
 
 import os
 import re
@@ -10,11 +12,12 @@ import bentoml
 import httpx
 import pytest
 
-from shared import artifact, models
+from shared import artifact
 from shared.artifact import ArtifactError
 from shared.schema import SAMPLE_APPLICATION
 from shared.settings import Settings
-from shared.train import TrainParams, train_and_save
+from shared.tools import versions
+from shared.training.train import TrainParams, train_and_save
 
 
 @pytest.fixture
@@ -27,25 +30,25 @@ def two_versions(tmp_path):
 
 def test_listing_shows_both_versions_and_current(two_versions):
     settings, v1, v2 = two_versions
-    found = models.rows(settings)
+    found = versions.rows(settings)
     assert [r["version"] for r in found] == [v1, v2]
     assert [r["current"] for r in found] == [False, True]
-    table = models.format_table(found)
+    table = versions.format_table(found)
     assert f"* {v2}" in table and f"  {v1}" in table
     assert "rounds=40" in table and "rounds=80" in table
 
 
 def test_promote_switches_current_and_refuses_tampered(two_versions):
     settings, v1, v2 = two_versions
-    models.promote(v1, settings)
+    artifact.promote(settings, v1)
     assert artifact.current_version(settings.model_dir) == v1
     path = artifact.bin_path(settings.model_dir, settings.model_name, v2)
     path.write_bytes(path.read_bytes()[:-10])
     with pytest.raises(ArtifactError):
-        models.promote(v2, settings)
+        artifact.promote(settings, v2)
     assert artifact.current_version(settings.model_dir) == v1  # unchanged
     with pytest.raises(ArtifactError):
-        models.promote("nosuchversion", settings)
+        artifact.promote(settings, "nosuchversion")
 
 
 def test_import_is_idempotent_and_tags_by_version(imported, trained):
@@ -113,3 +116,6 @@ def test_bento_lock_pins_the_artifacts_library_versions(trained, imported):
     pinned = Path(bento.path_of("src/bento_app/model_version.txt")).read_text().strip()
     assert pinned == trained[1]["version"]
     assert bento.info.labels["model_version"] == trained[1]["version"]
+    src = Path(bento.path_of("src"))  # and its code is the serving core: no training, no tools
+    assert not (src / "shared" / "training").exists() and not (src / "shared" / "tools").exists()
+    assert (src / "shared" / "predictor.py").is_file()

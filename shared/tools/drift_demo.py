@@ -22,11 +22,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from shared import artifact
-from shared.data import load_raw
-from shared.features import prepare, to_records
 from shared.settings import PROJECT_ROOT, get_settings
+from shared.training.data import load_raw
+from shared.training.features import prepare, to_records
 
-PROBE = PROJECT_ROOT / "shared" / "drift_probe.py"
+PROBE = Path(__file__).with_name("drift_probe.py")  # run as a script in the side venvs
 CACHE = PROJECT_ROOT / ".cache" / "drift"
 DECISION_EDGES = (0.25, 0.5)
 

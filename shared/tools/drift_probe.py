@@ -1,4 +1,4 @@
-"""Run INSIDE another virtualenv by shared.drift_demo: load the pickle two ways, report JSON.
+"""Run INSIDE another virtualenv by shared.tools.drift_demo: load the pickle two ways, report JSON.
 
     python drift_probe.py ARTIFACT ROWS_JSON OUT_JSON
 

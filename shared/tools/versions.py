@@ -1,6 +1,7 @@
-"""List the model versions on disk (make models).
+"""List the model versions on disk, or promote one (make models, make promote).
 
-python -m shared.models [--json]
+python -m shared.tools.versions [--json]
+python -m shared.tools.versions promote VERSION
 """
 
 from __future__ import annotations
@@ -54,15 +55,6 @@ def format_table(found: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def promote(version: str, settings=None) -> dict:
-    """Make ``version`` CURRENT after checking it loads; returns its metadata."""
-    settings = settings or get_settings()
-    path = artifact.bin_path(settings.model_dir, settings.model_name, version)
-    loaded = artifact.load(path)  # raises on a missing or tampered artifact
-    artifact.set_current(settings.model_dir, version)
-    return loaded.metadata
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="list model versions, or promote one")
     parser.add_argument("--json", action="store_true")
@@ -71,7 +63,7 @@ def main(argv: list[str] | None = None) -> None:
     promote_cmd.add_argument("version")
     args = parser.parse_args(argv)
     if args.command == "promote":
-        meta = promote(args.version)
+        meta = artifact.promote(get_settings(), args.version)
         print(f"CURRENT is now {meta['version']} (test AUC {meta['metrics']['test_auc']:.4f})")
         return
     found = rows()

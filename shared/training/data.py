@@ -113,7 +113,7 @@ def load_raw(settings: Settings) -> RawData:
     if path is not None:
         return RawData(pd.read_csv(path), "real", settings.data_sha256, settings.data_url)
 
-    from shared.synthetic import SYNTHETIC_SEED, synthetic_frame
+    from shared.training.synthetic import SYNTHETIC_SEED, synthetic_frame
 
     warnings.warn(
         "The course's CreditScoring.csv is not cached and could not be downloaded: using a "

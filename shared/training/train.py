@@ -1,6 +1,6 @@
 """Train the course's model and save it as one versioned artifact.
 
-    python -m shared.train [--eta 0.1 --max-depth 3 --min-child-weight 1 --rounds 175]
+    python -m shared.training.train [--eta 0.1 --max-depth 3 --min-child-weight 1 --rounds 175]
 
 Fits on train, reports validation AUC; refits on train+val, reports test AUC; saves the
 final (DictVectorizer, Booster) pickle with its metadata and records it as CURRENT.
@@ -20,10 +20,10 @@ from sklearn.feature_extraction import DictVectorizer
 from sklearn.metrics import roc_auc_score
 
 from shared import artifact
-from shared.data import RawData, load_raw
-from shared.features import Splits, prepare, to_records
 from shared.locks import exclusive
 from shared.settings import Settings, get_settings
+from shared.training.data import RawData, load_raw
+from shared.training.features import Splits, prepare, to_records
 
 log = logging.getLogger(__name__)
 
