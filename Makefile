@@ -37,7 +37,7 @@ LOCKED := $(PYTHON) -c 'import fcntl, subprocess, sys; f = open(sys.argv[1], "a"
   fcntl.flock(f, fcntl.LOCK_EX); sys.exit(subprocess.call(sys.argv[2:]))'
 
 .PHONY: help setup setup-locked model train models promote flask bento bento-import bento-build test lint format \
-        lock bench-predictor drift-demo rollout rollout-compare clean
+        lock bench-predictor drift-demo clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -110,18 +110,6 @@ lock: $(STAMP) ## recompile the hash-pinned lock files from pyproject.toml
 	  --upgrade -o requirements.lock
 	$(UV) pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 \
 	  --no-header -c requirements.lock -o requirements-dev.lock
-
-ROLLOUT_RATE     ?= 50
-ROLLOUT_DURATION ?= 60
-ROLLOUT_WORKERS  ?= 1
-
-rollout: model ## roll v1 -> v2 -> v1 under steady load: TARGET=flask|bento (ROLLOUT_RATE= ROLLOUT_DURATION=)
-	$(PY) -m loadtests.rollout --target $(or $(TARGET),flask) --rate $(ROLLOUT_RATE) \
-	  --duration $(ROLLOUT_DURATION) --workers $(ROLLOUT_WORKERS)
-
-rollout-compare: model ## the rollout on both servers, one report with the charts side by side
-	$(PY) -m loadtests.rollout --target both --rate $(ROLLOUT_RATE) \
-	  --duration $(ROLLOUT_DURATION) --workers $(ROLLOUT_WORKERS)
 
 drift-demo: model ## load the same pickle under other scikit-learn/xgboost versions; writes reports/drift/
 	$(PY) -m shared.tools.drift_demo

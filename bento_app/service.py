@@ -33,7 +33,27 @@ MODEL_VERSION_HEADER = "X-Model-Version"
 
 
 async def _info(request: Request) -> JSONResponse:
-    return JSONResponse(bentoml.get_current_service().predictor.info())
+    service = bentoml.get_current_service()
+    return JSONResponse({**service.predictor.info(), "serving": serving()})
+
+
+def serving() -> dict:
+    """How this server runs (published at GET /info), from its settings and its own config."""
+    from shared.settings import get_settings
+
+    settings = get_settings()
+    batch = CreditRiskClassifier.apis["classify_batch"]
+    return {
+        "server": "bentoml serve (uvicorn)",
+        "workers": settings.bento_workers,
+        "api_style": "async def (event loop, no thread pool)",
+        "traffic_timeout_s": settings.bento_timeout,
+        "max_concurrency": settings.bento_max_concurrency,
+        "access_log": CreditRiskClassifier.config["logging"]["access"]["enabled"],
+        "validation": "pydantic, strict, extra=forbid (shared.schema.CreditApplication)",
+        "batching": f"adaptive on /classify_batch: max_batch_size={batch.max_batch_size}, "
+        f"max_latency_ms={batch.max_latency_ms}; /classify not batched",
+    }
 
 
 # GET /info beside the generated routes (BentoML APIs are POST-only). BentoML mounts apps

@@ -15,7 +15,7 @@ COMPOSE          ?= $(VENV)/bin/docker-compose
 HADOLINT         ?= $(VENV)/bin/hadolint
 SCENARIO         ?= steady
 LOCUST_WORKERS   ?= 1
-# Scenario knobs for compose-load (empty = the scenario's default; see loadtests/plans.py).
+# Scenario knobs for compose-load (empty = the scenario's default; `python -m loadtests list`).
 RATE             ?=
 DURATION         ?=
 LOAD_ARGS        ?=
@@ -70,10 +70,7 @@ compose-load: compose-up ## run SCENARIO headless in locust containers against b
 	if $(COMPOSE) --profile load up -d --scale locust-worker=$(LOCUST_WORKERS) locust-master locust-worker; \
 	then code=0; $(COMPOSE) --profile load wait locust-master >/dev/null || code=$$?; fi; \
 	$(COMPOSE) --profile load logs --no-log-prefix locust-master | tail -n 4; \
-	test -f "$$dir/locust_stats.csv" && awk -F, 'BEGIN { printf "%-30s %8s %8s %7s %7s %7s %7s\n", \
-	  "name", "requests", "failures", "req/s", "p50 ms", "p95 ms", "p99 ms" } \
-	  NR > 1 { printf "%-30s %8s %8s %7.1f %7s %7s %7s\n", $$2, $$3, $$4, $$10, $$12, $$17, $$19 }' \
-	  "$$dir/locust_stats.csv"; \
+	test -f "$$dir/stats.json" && $(PY) -m loadtests summary "$$dir"; \
 	$(COMPOSE) --profile load rm -fsv locust-master locust-worker >/dev/null 2>&1; \
 	echo "compose-load: $(SCENARIO) exit code $$code; report: $$dir/report.html"; exit $$code
 

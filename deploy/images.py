@@ -43,7 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script 
 
 from packaging.markers import Marker  # noqa: E402
 
-from deploy.lock_subset import normalize, parse, project_roots, subset  # noqa: E402
+from deploy.lock_subset import normalize, parse, subset  # noqa: E402
 from shared import artifact  # noqa: E402
 from shared.settings import PROJECT_ROOT, Settings, get_settings  # noqa: E402
 
@@ -53,16 +53,25 @@ CONTEXTS = CACHE / "context"
 MANIFEST = CACHE / "images.json"
 PREFIX = "credit-risk"
 FINGERPRINT_LABEL = "credit-risk.inputs"
-# The locust image: locust, and the runtime packages but BentoML (loadtests/ imports
-# shared.training.features, which imports pandas and scikit-learn at module level).
-LOCUST_EXTRA = ("locust",)
+# The locust image: locust and what the load generator imports (the payload pool is built on
+# the host: no pandas, scikit-learn, xgboost, Flask or BentoML in the image).
+LOCUST_ROOTS = ("locust", "numpy", "pydantic-settings")
+# The load generator's code: what locust imports (loadtests.generator's light imports only).
+LOCUST_CODE = (
+    "loadtests/__init__.py",
+    "loadtests/core/*.py",
+    "loadtests/scenarios/*.py",
+    "loadtests/generator/*.py",
+    "loadtests/locustfiles/*.py",
+    "loadtests/harness/__init__.py",
+    "loadtests/harness/fingerprint.py",
+)
 # What the Flask server does not import: BentoML, and pandas (training only). A serving-path
 # import of either would fail the image's health check, so `make test-compose` catches it.
 FLASK_WITHOUT = ("bentoml", "pandas")
 # The serving core: shared/'s top-level modules. Training (shared/training) and the tools
 # (shared/tools) never go into a server image; tests/test_serving_core.py checks it.
 CODE = ("shared/*.py",)
-TRAINING_CODE = ("shared/training/*.py",)
 
 
 @dataclass
@@ -243,20 +252,21 @@ def export_bento(settings: Settings, ctx: Context, into: Path) -> None:
 
 
 def locust_context() -> Context:
-    """loadtests/ + shared/ (core and training) + the payload pool (built here: no data set)."""
-    from loadtests.payloads import build_pool, save_pool
-    from loadtests.settings import get_load_settings
+    """What runs inside locust (loadtests' core, scenarios, generator, the locustfile), the
+    serving contract it checks against (shared/*.py), and the payload pool built here (the
+    image carries no data set and no model stack)."""
+    from loadtests.generator.payloads import save_pool
+    from loadtests.harness.pool import build_pool
 
     ctx = Context("locust", "deploy/locust.Dockerfile")
-    ctx.add([*CODE, *TRAINING_CODE, "loadtests/*.py", "loadtests/locustfiles/*.py"])
+    ctx.add([*CODE, *LOCUST_CODE])
     ctx.add(["deploy/locust.Dockerfile", "deploy/lock_subset.py", "requirements-dev.lock"])
     pool_file = CACHE / "pool.json"
-    save_pool(build_pool(get_load_settings().pool_seed), pool_file)
+    save_pool(build_pool(), pool_file)
     ctx.files["pool.json"] = pool_file.read_bytes()
-    runtime = parse((PROJECT_ROOT / "requirements.lock").read_text())
-    roots = sorted((project_roots(runtime) - {"bentoml"}) | set(LOCUST_EXTRA))
-    ctx.requirements = subset((PROJECT_ROOT / "requirements-dev.lock").read_text(), set(roots))
-    ctx.build_args = {"LOCUST_ROOTS": " ".join(roots)}
+    dev_lock = (PROJECT_ROOT / "requirements-dev.lock").read_text()
+    ctx.requirements = subset(dev_lock, set(LOCUST_ROOTS))
+    ctx.build_args = {"LOCUST_ROOTS": " ".join(LOCUST_ROOTS)}
     return ctx
 
 

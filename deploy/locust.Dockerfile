@@ -12,7 +12,7 @@ ARG BASE_IMAGE=python:3.11-slim
 # --- build: locust and what loadtests/ imports, cut from the dev lock ------------------------
 FROM ${BASE_IMAGE} AS build
 # Roots of the cut (images.py passes the project's runtime packages minus BentoML, + locust).
-ARG LOCUST_ROOTS="locust flask gunicorn numpy pandas pydantic pydantic-settings scikit-learn xgboost-cpu"
+ARG LOCUST_ROOTS="locust numpy pydantic-settings"
 WORKDIR /build
 COPY requirements-dev.lock deploy/lock_subset.py ./
 COPY wheels/ /wheels/

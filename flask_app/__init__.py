@@ -43,6 +43,23 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     @app.get("/info")
     def info():
-        return jsonify(predictor.info())
+        return jsonify({**predictor.info(), "serving": serving()})
 
     return app
+
+
+def serving() -> dict[str, Any]:
+    """How this server runs, from its own gunicorn configuration (published at GET /info)."""
+    from flask_app import gunicorn_conf as conf
+
+    return {
+        "server": "gunicorn + Flask",
+        "worker_class": conf.worker_class,
+        "workers": conf.workers,
+        "threads_per_worker": getattr(conf, "threads", 1) or 1,
+        "timeout_s": conf.timeout,
+        "keepalive_s": conf.keepalive,
+        "access_log": bool(conf.accesslog),
+        "validation": "none (the course's baseline)",
+        "batching": "none: /classify_batch scores each request's list on its own",
+    }

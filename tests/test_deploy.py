@@ -15,7 +15,9 @@ from pathlib import Path
 import pytest
 
 from deploy import lock_subset
-from loadtests.servers import HEALTH_PATH, free_port
+from loadtests.core.profiles import KINDS
+from loadtests.core.targets import parse as parse_targets
+from loadtests.harness.servers import free_port
 from shared.settings import PROJECT_ROOT
 
 BIN = Path(sys.executable).parent
@@ -131,7 +133,7 @@ def test_servers_have_equal_limits_healthchecks_and_restart(compose):
         assert service["read_only"] is True and service["cap_drop"] == ["ALL"]
         test = service["healthcheck"]["test"]
         assert test[:3] == ["CMD", "python", "deploy/healthcheck.py"]
-        assert test[3] == HEALTH_PATH[name]
+        assert test[3] == KINDS[name].health_path
 
 
 def test_servers_publish_their_default_ports_on_loopback(compose):
@@ -149,13 +151,14 @@ def test_locust_targets_the_servers_by_service_name(compose):
         service = compose[name]
         assert service["profiles"] == ["load"]
         env = service["environment"]
-        assert env["LOAD_FLASK_URL"] == "http://flask:9696"
-        assert env["LOAD_BENTO_URL"] == "http://bento:3000"
-        files = env["LOCUST_LOCUSTFILE"].split(",")
-        assert files[0] == "loadtests/locustfiles/steady.py"
-        assert all((PROJECT_ROOT / f).is_file() for f in files)
+        assert parse_targets(env["LOAD_TARGETS"]) == {
+            "flask": "http://flask:9696",
+            "bento": "http://bento:3000",
+        }
+        assert (PROJECT_ROOT / env["LOCUST_LOCUSTFILE"]).is_file()
     assert compose["locust-master"]["depends_on"]["flask"]["condition"] == "service_healthy"
     assert "--master" in compose["locust-master"]["command"]
+    assert "--scenario steady" in " ".join(compose["locust-master"]["command"])
     assert "--worker" in compose["locust-worker"]["command"]
 
 

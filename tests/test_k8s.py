@@ -14,7 +14,7 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from loadtests.servers import HEALTH_PATH
+from loadtests.core.profiles import KINDS
 from shared.settings import PROJECT_ROOT, Settings
 
 K8S = PROJECT_ROOT / "deploy" / "k8s"
@@ -99,7 +99,7 @@ def test_probes_hit_the_servers_health_endpoints(target):
         kind: spec[kind]["httpGet"] for kind in ("startupProbe", "readinessProbe", "livenessProbe")
     }
     assert (
-        probes["readinessProbe"]["path"] == HEALTH_PATH[target]
+        probes["readinessProbe"]["path"] == KINDS[target].health_path
     )  # what the real-server tests poll
     assert probes["livenessProbe"]["path"] == LIVENESS[target]
     assert probes["startupProbe"]["path"] == LIVENESS[target]

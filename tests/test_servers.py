@@ -4,7 +4,8 @@ and `make bento` start them. One contract: same answers, same headers, to 1e-6."
 import httpx
 import pytest
 
-from loadtests.servers import running
+from loadtests.core import profiles
+from loadtests.harness.servers import running
 from shared.schema import SAMPLE_APPLICATION
 
 pytestmark = pytest.mark.servers
@@ -14,8 +15,10 @@ pytestmark = pytest.mark.servers
 def servers(trained, imported, tmp_path_factory):
     logs = tmp_path_factory.mktemp("server-logs")
     with (
-        running("flask", workers=2, log_path=logs / "flask.log") as flask,
-        running("bento", workers=2, log_path=logs / "bento.log", timeout=180) as bento,
+        running(profiles.get("flask"), workers=2, log_path=logs / "flask.log") as flask,
+        running(
+            profiles.get("bento"), workers=2, log_path=logs / "bento.log", timeout=180
+        ) as bento,
     ):
         yield {"flask": flask.url, "bento": bento.url}
 
@@ -71,6 +74,13 @@ def test_health_and_info_endpoints(servers, http, predictor, data_source):
         info = http.get(f"{url}/info").json()
         assert info["version"] == predictor.version
         assert info["data"]["source"] == data_source
+        # each server describes how it runs; the load tests record this with every run
+        assert info["serving"]["workers"] == 2
+        assert info["serving"]["access_log"] is False
+    flask = http.get(f"{servers['flask']}/info").json()["serving"]
+    bento = http.get(f"{servers['bento']}/info").json()["serving"]
+    assert (flask["worker_class"], flask["validation"]) == ("sync", "none (the course's baseline)")
+    assert bento["batching"].startswith("adaptive on /classify_batch: max_batch_size=64")
 
 
 def test_bento_metrics_count_requests(servers, http):

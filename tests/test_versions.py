@@ -66,7 +66,8 @@ def test_import_is_idempotent_and_tags_by_version(imported, trained):
 def test_exported_model_reimports_on_a_clean_store_and_serves_identically(
     imported, predictor, tmp_path
 ):
-    from loadtests.servers import running
+    from loadtests.core import profiles
+    from loadtests.harness.servers import running
 
     exported = tmp_path / "model.bentomodel"
     bentoml.models.export_model(str(imported.tag), str(exported))
@@ -89,7 +90,8 @@ def test_exported_model_reimports_on_a_clean_store_and_serves_identically(
         text=True,
     ).stdout
     assert str(imported.tag) in listed
-    with running("bento", workers=1, env=env, log_path=tmp_path / "bento.log", timeout=180) as srv:
+    bento = profiles.get("bento")
+    with running(bento, workers=1, env=env, log_path=tmp_path / "bento.log", timeout=180) as srv:
         resp = httpx.post(f"{srv.url}/classify", json=SAMPLE_APPLICATION, timeout=10)
     assert resp.status_code == 200
     assert resp.json() == predictor.predict_one(SAMPLE_APPLICATION).to_dict()

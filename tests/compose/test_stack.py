@@ -21,7 +21,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from loadtests.servers import free_port
+from loadtests.harness.servers import free_port
 from shared.predictor import Predictor
 from shared.schema import SAMPLE_APPLICATION
 from shared.settings import PROJECT_ROOT

@@ -1,0 +1,60 @@
+"""CPU accounting with psutil: the machine's busy time, and the CPU time of a process tree (a
+server and its workers), so a run can say what the server used per request and what went to
+OTHER processes (noise) meanwhile."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import psutil
+
+
+def machine_busy_seconds() -> float:
+    """Busy CPU seconds of the whole machine since boot (all but idle and iowait)."""
+    t = psutil.cpu_times()
+    return (
+        sum(t)
+        - t.idle
+        - getattr(t, "iowait", 0.0)
+        - getattr(t, "guest", 0.0)
+        - getattr(t, "guest_nice", 0.0)
+    )
+
+
+def tree_seconds(pid: int) -> float:
+    """CPU seconds of a process and its live descendants, plus the children they reaped.
+
+    A process tree, not a session: BentoML's supervisor starts its workers in new sessions.
+    """
+    try:
+        root = psutil.Process(pid)
+        procs = [root, *root.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return 0.0
+    total = 0.0
+    for proc in procs:
+        try:
+            t = proc.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += t.user + t.system + t.children_user + t.children_system
+    return total
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    at: float
+    busy: float
+    trees: dict[int, float]  # root pid -> CPU seconds of its process tree
+
+    @classmethod
+    def take(cls, at: float, pids: Iterable[int]) -> Snapshot:
+        return cls(at, machine_busy_seconds(), {pid: tree_seconds(pid) for pid in pids})
+
+
+def bracket(snaps: list[Snapshot], start: float, end: float) -> tuple[Snapshot, Snapshot]:
+    """The last snapshot before ``start`` and the first after ``end`` (the test window)."""
+    first = [s for s in snaps if s.at <= start] or snaps[:1]
+    last = [s for s in snaps if s.at >= end] or snaps[-1:]
+    return first[-1], last[0]

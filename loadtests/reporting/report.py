@@ -1,0 +1,234 @@
+"""Comparison reports: report.md + PNG charts per scenario, and an index over scenarios.
+
+    python -m loadtests report reports/compare-steady-<stamp>          (make load-report)
+
+The header, the settings, the limitations and the file list are the same for every scenario;
+the results, the headline and the charts come from the scenario's own module. Every figure is
+the median over the repeats with the min-max spread beside it, and ratios are of medians
+measured in the same comparison. A comparison whose runs are incomplete or not like for like
+is refused (loadtests.reporting.runs).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from loadtests.reporting import markdown
+from loadtests.reporting.runs import Comparison, LoadedRun, load_comparison
+
+NOISE_PCT = 20.0  # other processes above this share of a core make a run "noisy"
+
+
+def _settings(cmp: Comparison) -> list[str]:
+    """What each server says about itself (GET /info), and the profile behind it."""
+    columns: list[tuple[str, LoadedRun]] = []
+    for profile in cmp.profiles:
+        for workers in cmp.worker_counts:
+            runs = cmp.runs_of(profile, workers)
+            if runs:
+                columns.append((profile.label, runs[0]))
+    keys = list(dict.fromkeys(k for _, run in columns for k in run.record.server.reported))
+    rows = [
+        ["profile", *(run.record.profile.name for _, run in columns)],
+        ["profile settings", *(_settings_text(run) for _, run in columns)],
+        ["workers", *(_workers_text(run) for _, run in columns)],
+        ["CPUs", *(run.record.server.cpus or "not pinned" for _, run in columns)],
+    ]
+    for key in keys:
+        if key == "workers":
+            continue  # in the row above, checked against what the run started
+        rows.append(
+            [
+                key.replace("_", " "),
+                *(str(run.record.server.reported.get(key, "–")) for _, run in columns),
+            ]
+        )
+    return markdown.table(["", *(label for label, _ in columns)], rows)
+
+
+def _workers_text(run: LoadedRun) -> str:
+    started, reported = run.record.server.workers, run.record.server.reported.get("workers")
+    text = str(started) if started is not None else "not known (external server)"
+    if reported is not None and reported != started:
+        text += f" (the server reports {reported})"
+    return text
+
+
+def _settings_text(run: LoadedRun) -> str:
+    settings = run.record.profile.settings
+    return ", ".join(f"{k}={v}" for k, v in settings.items()) or "defaults"
+
+
+def _code_line(runs: Sequence[LoadedRun]) -> str:
+    shas = sorted({r.record.code.sha[:12] for r in runs})
+    dirty = any(r.record.code.dirty for r in runs)
+    code = runs[0].record.code
+    server = (code.server_code_sha256 or "external")[:12]
+    return (
+        f"- Code: git {', '.join(shas)}"
+        + (" (with uncommitted changes)" if dirty else "")
+        + f"; sha256 of the servers' code {server}, of the load generator's "
+        f"{code.load_code_sha256[:12]} (identical in every run)"
+    )
+
+
+def _header(cmp: Comparison) -> list[str]:
+    first = cmp.first
+    dates = sorted(r.record.date for r in cmp.runs)
+    mach, pool, k = first.machine, first.pool, cmp.knobs
+    knobs = ", ".join(
+        f"{n}={v:g}" if isinstance(v, float) else f"{n}={v}" for n, v in k.model_dump().items()
+    )
+    return [
+        f"# {cmp.scenario.name}: {' vs '.join(p.label for p in cmp.profiles)}",
+        "",
+        f"**Shows:** {cmp.scenario.shows}.",
+        "",
+        *markdown.bullets(
+            [
+                f"Runs: {dates[0]} – {dates[-1]} ({len(cmp.runs)} runs)",
+                f"Machine: {mach.cpu_model}, {mach.cpu_count} CPUs ({mach.cpus_usable} usable), "
+                f"{mach.platform}, Python {mach.python}",
+                "Versions: " + ", ".join(f"{n} {v}" for n, v in first.versions.items()),
+            ]
+        ),
+        _code_line(cmp.runs),
+        *markdown.bullets(
+            [
+                f"Model: {first.model.version} ({first.model.data_source} data), the same artifact "
+                "and Predictor code on every server",
+                f"Payloads: {pool.size} applications, {pool.source} data, {pool.split} split, "
+                f"seed {pool.seed}",
+                f"Plan: {first.plan}; {k.user_rate:g} req/s per simulated user; SLO p99 <= "
+                f"{k.slo_p99_ms:g} ms and errors <= {k.slo_error_pct:g} %; clients wait "
+                f"{k.client_timeout:g} s",
+                f"Knobs: {knobs}",
+            ]
+        ),
+        "",
+        "Servers (as each reports itself at GET /info; identical apart from what each is):",
+        "",
+        *_settings(cmp),
+        "",
+    ]
+
+
+def _limitations(cmp: Comparison) -> list[str]:
+    runs = [r.record for r in cmp.runs]
+    k = cmp.knobs
+    items = [
+        "Loopback only: client and servers share one host and its kernel; no network latency, no "
+        "TLS, no proxy. Absolute numbers are this machine's; the ratios measured side by side "
+        "are what this report is about.",
+        "Same host for load generator and servers: locust (Python, FastHttpUser) competes for "
+        "memory bandwidth and caches even when pinned to its own core; its latency resolution is "
+        "~1 ms (locust rounds) and its timing includes its own scheduling delays.",
+        f"{max(r.repeat for r in runs)} repeat(s) per server: the spread shown is min–max, not a "
+        "confidence interval; differences inside the spread are noise.",
+        "Open workload only while a response takes less than 1/user_rate "
+        f"({1000 / k.user_rate:.0f} ms): slower than that, a simulated user sends late and the "
+        "'sent' rate drops below the offered one (shown in the tables).",
+        "All servers stay up for all runs at a worker count; the idle ones' CPU is measured with "
+        f"every run (max {_max_neighbour(cmp):.2f} CPU-s during a run).",
+        "Latency is measured at the client from request start to the last byte; requests are "
+        "placed in the second they were sent.",
+    ]
+    for statement in sorted({r.budget.statement for r in runs}):
+        items.append(f"CPU budget: {statement}")
+    if any(r.budget.server_cpus is None for r in runs):
+        items.append("Servers were NOT pinned: they competed with locust for every core.")
+    if any(r.budget.shared for r in runs if r.budget.server_cpus is not None):
+        items.append(
+            "Where a server SHARES a core with locust (more workers than free cores), its numbers "
+            "are what is left after the load generator's share: they understate what dedicated "
+            "cores would give, for every profile alike."
+        )
+    warned = [r.run_id for r in runs if r.load_generator.cpu_warning]
+    if warned:
+        items.append(
+            f"**Load generator CPU warning** (locust above 90 % CPU) in {len(warned)} run(s): "
+            + ", ".join(warned)
+            + ". Those runs may be limited by locust, not by the server."
+        )
+    else:
+        items.append("Locust never hit its CPU warning (90 %) in these runs.")
+    noisy = [
+        (r.run_id, r.host.other_cpu_percent) for r in runs if r.host.other_cpu_percent > NOISE_PCT
+    ]
+    if noisy:
+        items.append(
+            "**Other processes used CPU during some runs** (host noise, % of one core): "
+            + ", ".join(f"{rid} {pct:.0f} %" for rid, pct in noisy)
+            + ". Those runs' numbers are less reliable."
+        )
+    else:
+        items.append(
+            f"Other processes used less than {NOISE_PCT:.0f} % of a core during every run."
+        )
+    restarted = [r.run_id for r in runs if r.restarted_before_run]
+    if restarted:
+        items.append(f"A server had died and was restarted before: {', '.join(restarted)}.")
+    return markdown.bullets(items)
+
+
+def _max_neighbour(cmp: Comparison) -> float:
+    return max(
+        (v for r in cmp.runs for v in r.record.host.neighbours_cpu_seconds.values()), default=0.0
+    )
+
+
+def build_report(compare_dir: Path) -> Path:
+    cmp = load_comparison(Path(compare_dir))
+    lines = _header(cmp)
+    lines += ["## Results", "", "Median over repeats (min–max in brackets).", ""]
+    lines += cmp.scenario.section(cmp)
+    lines += ["", "## Charts", ""]
+    for name, alt in cmp.scenario.charts(cmp, cmp.path):
+        lines += markdown.image(name, alt)
+    lines += ["## Limitations", "", *_limitations(cmp), ""]
+    lines += [
+        "## Files",
+        "",
+        "Each run's directory under runs/ holds locust's HTML report, CSVs (full history), "
+        "stats.json, the per-second timeline.json and run.json (the run record: every setting, "
+        "the CPU used, what the server reported about itself).",
+    ]
+    return markdown.write(cmp.path / "report.md", lines)
+
+
+def build_index(index_dir: Path, reports: Sequence[Path]) -> Path:
+    index_dir = Path(index_dir)
+    index_dir.mkdir(parents=True, exist_ok=True)
+    comparisons = [load_comparison(Path(r).parent) for r in reports]
+    first = comparisons[0]
+    rec = first.first
+    lines = [
+        f"# {' vs '.join(p.label for p in first.profiles)}: all scenarios",
+        "",
+        *markdown.bullets(
+            [
+                f"Machine: {rec.machine.cpu_model}, {rec.machine.cpu_count} CPUs, "
+                f"{rec.machine.platform}",
+                "Versions: " + ", ".join(f"{n} {v}" for n, v in rec.versions.items()),
+            ]
+        ),
+        _code_line(first.runs),
+        f"- Model: {rec.model.version}; payloads: {rec.pool.size} {rec.pool.source} "
+        f"{rec.pool.split}-split applications",
+        "",
+        "Median over repeats (min–max). Each scenario's report has the settings, every number, "
+        "the charts and its limitations.",
+        "",
+    ]
+    rows = []
+    for cmp in comparisons:
+        link = f"[{cmp.scenario.name}]({Path('..') / cmp.path.name / 'report.md'})"
+        for i, row in enumerate(cmp.scenario.headline(cmp)):
+            rows.append([link if i == 0 else "", *row])
+    from loadtests.reporting.tables import header
+
+    lines += markdown.table(["scenario", *header(first, "measure")], rows)
+    lines += ["", "What each scenario shows:", ""]
+    lines += markdown.bullets(f"**{c.scenario.name}**: {c.scenario.shows}." for c in comparisons)
+    return markdown.write(index_dir / "index.md", lines)
