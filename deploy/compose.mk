@@ -1,6 +1,6 @@
 # Containers, docker compose, Kubernetes: included by the main Makefile (-include deploy/compose.mk).
 # Uses its PY, VENV, STAMP, PYTHON, PYTEST_ARGS, the `model` target and the exported CREDIT_*
-# settings. See the README, section "Containers, docker compose and Kubernetes".
+# settings. See docs/containers.md.
 
 # --- knobs ----------------------------------------------------------------------------------
 BASE_IMAGE       ?= python:3.11-slim

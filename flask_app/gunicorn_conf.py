@@ -7,7 +7,7 @@
   like BentoML's workers, so the two servers start the same way).
 - timeout: a worker stuck longer than this is killed and restarted by the master.
 - graceful_timeout: on HUP/TERM, in-flight requests get this long to finish.
-- no control socket (gunicorn >= 27): reloads use signals (HUP), see the README.
+- no control socket (gunicorn >= 27): reloads use signals (HUP), see docs/rollout.md.
 - no access log: logging every request costs more than the prediction (same on both sides).
 """
 

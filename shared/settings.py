@@ -14,7 +14,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
-# The course's dataset: gastonstat/CreditScoring on GitHub (see README "Data").
+# The course's dataset: gastonstat/CreditScoring on GitHub (see README "Where things live").
 DATA_URL = "https://github.com/gastonstat/CreditScoring/raw/master/CreditScoring.csv"
 DATA_SHA256 = "b42d4fb62b3c1e3428b295d1f152e71ec79e003f86cfa23d7ddb1fc7ea1f624f"
 
