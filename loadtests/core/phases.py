@@ -9,7 +9,7 @@ rate does not drop when the server slows down, until a response takes longer tha
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -77,18 +77,7 @@ class PhaseRun(BaseModel):
 
     @classmethod
     def begin(cls, index: int, item: Phase, now: float) -> PhaseRun:
-        return cls(
-            index=index,
-            label=item.label,
-            duration=item.duration,
-            users=item.users,
-            user_rate=item.user_rate,
-            traffic=item.traffic,
-            measured=item.measured,
-            items_per_request=item.items_per_request,
-            rate=item.rate,
-            start=now,
-        )
+        return cls(index=index, rate=item.rate, start=now, **asdict(item))
 
 
 @dataclass(frozen=True)
