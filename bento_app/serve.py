@@ -27,11 +27,15 @@ def config_overrides(settings: Settings) -> str:
             f"{prefix}.workers={settings.bento_workers}",
             f"{prefix}.traffic.timeout={settings.bento_timeout}",
             f"{prefix}.traffic.max_concurrency={settings.bento_max_concurrency}",
+            f"{prefix}.metrics.enabled={str(settings.bento_metrics).lower()}",
+            f"{prefix}.logging.access.enabled={str(settings.bento_access_log).lower()}",
         ]
     )
 
 
-def serve_command(settings: Settings, target: str = SERVICE) -> tuple[list[str], dict[str, str]]:
+def serve_command(
+    settings: Settings, target: str | None = None
+) -> tuple[list[str], dict[str, str]]:
     """The argv and environment that serve ``target`` with these settings."""
     env = dict(os.environ)
     env["BENTOML_CONFIG_OPTIONS"] = " ".join(
@@ -39,6 +43,7 @@ def serve_command(settings: Settings, target: str = SERVICE) -> tuple[list[str],
     )
     env.setdefault("BENTOML_DO_NOT_TRACK", "true")
     bentoml = os.path.join(os.path.dirname(sys.executable), "bentoml")
+    target = target or settings.bento_service
     argv = [bentoml, "serve", target, "--host", settings.host, "--port", str(settings.bento_port)]
     return argv, env
 

@@ -13,74 +13,25 @@ Production settings, each with its reason:
 - access log off: per-request logging costs more than the prediction (gunicorn's is off too).
 - classify_batch is an adaptive-batching API: concurrent requests are merged into one
   ``inplace_predict`` call (one fixed cost per batch instead of per row).
+- the serving choices BentoML has no setting for (event loop, HTTP parser, the timeout-timer
+  fix, gc.freeze after the model is loaded) come from shared.settings: bento_app.tuning,
+  shared.gcwatch. bento_app.service_docs is the same service as a student writes it from the
+  docs (sync def, defaults), the first step of the tuning ladder (docs/performance.md).
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import bentoml
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import JSONResponse
-from starlette.routing import Route
 
-from bento_app.model_ref import artifact_file, model_tag
-from shared.predictor import Predictor
+from bento_app.common import ModelVersionHeader, info_app, load_predictor, worker_setup
+from bento_app.model_ref import model_tag
 from shared.schema import ClassifyResponse, CreditApplication
 
-MODEL_VERSION_HEADER = "X-Model-Version"
+# In each `bentoml serve` worker, before it builds its uvicorn server (bento_app.tuning).
+TUNING = worker_setup()
 
 
-async def _info(request: Request) -> JSONResponse:
-    service = bentoml.get_current_service()
-    return JSONResponse({**service.predictor.info(), "serving": serving()})
-
-
-def serving() -> dict:
-    """How this server runs (published at GET /info), from its settings and its own config."""
-    from shared.settings import get_settings
-
-    settings = get_settings()
-    batch = CreditRiskClassifier.apis["classify_batch"]
-    return {
-        "server": "bentoml serve (uvicorn)",
-        "workers": settings.bento_workers,
-        "api_style": "async def (event loop, no thread pool)",
-        "traffic_timeout_s": settings.bento_timeout,
-        "max_concurrency": settings.bento_max_concurrency,
-        "access_log": CreditRiskClassifier.config["logging"]["access"]["enabled"],
-        "validation": "pydantic, strict, extra=forbid (shared.schema.CreditApplication)",
-        "batching": f"adaptive on /classify_batch: max_batch_size={batch.max_batch_size}, "
-        f"max_latency_ms={batch.max_latency_ms}; /classify not batched",
-    }
-
-
-# GET /info beside the generated routes (BentoML APIs are POST-only). BentoML mounts apps
-# "passively": this one only answers paths its own routes match.
-info_app = Starlette(routes=[Route("/info", _info, methods=["GET"])])
-
-
-class ModelVersionHeader:
-    """ASGI middleware: every HTTP response says which model version answered."""
-
-    def __init__(self, app, version: str) -> None:
-        self.app = app
-        self.header = (MODEL_VERSION_HEADER.lower().encode(), version.encode())
-
-    async def __call__(self, scope, receive, send):
-        if scope["type"] != "http":
-            return await self.app(scope, receive, send)
-
-        async def send_with_header(message):
-            if message["type"] == "http.response.start":
-                message = {**message, "headers": [*message.get("headers", []), self.header]}
-            await send(message)
-
-        return await self.app(scope, receive, send_with_header)
-
-
-@bentoml.asgi_app(info_app, path="/", name="info")
+@bentoml.asgi_app(info_app(lambda: CreditRiskClassifier), path="/", name="info")
 @bentoml.service(
     name="credit_risk_classifier",
     workers=2,
@@ -93,12 +44,9 @@ class CreditRiskClassifier:
     model = bentoml.models.BentoModel(model_tag())
 
     def __init__(self) -> None:
-        path = Path(self.model.path_of(artifact_file(self.model.tag)))
-        self.predictor = Predictor.from_artifact(path)  # verifies the sha256 before unpickling
-        if self.predictor.version != self.model.tag.version:
-            raise RuntimeError(
-                f"store model {self.model.tag} holds artifact version {self.predictor.version}"
-            )
+        # verifies the sha256 before unpickling; then gc.freeze() if the settings say so
+        self.predictor, gc_facts = load_predictor(self.model)
+        self.tuning = {**TUNING, **gc_facts}
 
     @bentoml.api(route="/classify")
     async def classify(self, application: CreditApplication, /) -> ClassifyResponse:

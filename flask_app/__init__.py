@@ -11,6 +11,8 @@ from typing import Any
 
 from flask import Flask, jsonify, request
 
+from flask_app import features
+from shared import gcwatch
 from shared.predictor import Predictor
 from shared.settings import get_settings
 
@@ -20,7 +22,18 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__)
     app.config.from_mapping(test_config or {})
     app.json.sort_keys = False  # same key order as the BentoML response model
-    predictor: Predictor = app.config.get("PREDICTOR") or Predictor.from_settings(get_settings())
+    settings = get_settings()
+    predictor: Predictor = app.config.get("PREDICTOR") or Predictor.from_settings(settings)
+    tuning = gcwatch.apply(settings)  # gc.freeze() once the model is loaded, if asked
+    # Off by default (the course's baseline); on for the profile that prices them.
+    if settings.flask_validation:
+        read_one, read_many = features.parse_one, features.parse_many
+    else:  # whatever JSON arrives goes to the model, like the course's app
+        read_one = read_many = lambda: request.get_json()  # noqa: E731
+    if settings.flask_validation:
+        features.install_validation(app)
+    if settings.flask_metrics:
+        features.install_metrics(app)
 
     @app.after_request
     def model_version_header(response):
@@ -29,12 +42,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     @app.post("/classify")
     def classify():
-        application = request.get_json()
+        application = read_one()
         return jsonify(predictor.predict_one(application).to_dict())
 
     @app.post("/classify_batch")
     def classify_batch():
-        applications = request.get_json()
+        applications = read_many()
         return jsonify([p.to_dict() for p in predictor.predict_many(applications)])
 
     @app.get("/healthz")
@@ -43,7 +56,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     @app.get("/info")
     def info():
-        return jsonify({**predictor.info(), "serving": serving()})
+        return jsonify({**predictor.info(), "serving": {**serving(), **tuning}})
 
     return app
 
@@ -52,6 +65,7 @@ def serving() -> dict[str, Any]:
     """How this server runs, from its own gunicorn configuration (published at GET /info)."""
     from flask_app import gunicorn_conf as conf
 
+    settings = get_settings()
     return {
         "server": "gunicorn + Flask",
         "worker_class": conf.worker_class,
@@ -60,6 +74,11 @@ def serving() -> dict[str, Any]:
         "timeout_s": conf.timeout,
         "keepalive_s": conf.keepalive,
         "access_log": bool(conf.accesslog),
-        "validation": "none (the course's baseline)",
+        "validation": (
+            "pydantic, strict, extra=forbid (shared.schema.CreditApplication)"
+            if settings.flask_validation
+            else "none (the course's baseline)"
+        ),
+        "metrics": settings.flask_metrics,
         "batching": "none: /classify_batch scores each request's list on its own",
     }

@@ -28,3 +28,13 @@ proc_name = "credit-risk-flask"
 # gunicorn 27 opens a control socket in ~/.gunicorn by default; several servers (tests, the
 # comparison runs) would fight over it, and HUP/TERM signals are all this project uses.
 control_socket_disable = True
+
+if _settings.flask_metrics:  # Prometheus multiprocess mode: one file set per worker
+    from flask_app.features import prepare_multiprocess_dir
+
+    prepare_multiprocess_dir()
+
+    def child_exit(server, worker):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

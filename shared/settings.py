@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -52,8 +53,34 @@ class Settings(BaseSettings):
     bento_max_concurrency: int = Field(
         default=256, ge=1, description="in-flight requests per worker before 429"
     )
+    # --- serving choices (the tuning ladder, docs/performance.md) ----------------------------
+    bento_service: str = Field(
+        default="bento_app.service:CreditRiskClassifier",
+        description="the service `bentoml serve` runs (bento_app.service_docs: as from the docs)",
+    )
+    bento_loop: Literal["auto", "asyncio", "uvloop"] = Field(
+        default="auto", description="uvicorn's event loop (auto: uvloop when installed)"
+    )
+    bento_http: Literal["auto", "h11", "httptools"] = Field(
+        default="auto", description="uvicorn's HTTP parser (auto: httptools when installed)"
+    )
+    bento_timer_fix: bool = Field(
+        default=False, description="cancel BentoML 1.4.40's per-request timeout timer"
+    )
+    bento_metrics: bool = Field(default=True, description="BentoML's Prometheus /metrics")
+    bento_access_log: bool = Field(default=False, description="BentoML's per-request access log")
+    flask_validation: bool = Field(
+        default=False, description="validate with shared.schema, JSON 400s (BentoML's contract)"
+    )
+    flask_metrics: bool = Field(default=False, description="Prometheus /metrics for Flask")
+    gc_freeze: bool = Field(
+        default=False, description="gc.freeze() in each worker once the model is loaded"
+    )
+    gc_log_dir: Path | None = Field(
+        default=None, description="diagnosis: each worker writes its GC pauses here"
+    )
 
-    @field_validator("model_version", "data", mode="before")
+    @field_validator("model_version", "data", "gc_log_dir", mode="before")
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if value == "" else value

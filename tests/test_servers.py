@@ -81,6 +81,7 @@ def test_health_and_info_endpoints(servers, http, predictor, data_source):
     bento = http.get(f"{servers['bento']}/info").json()["serving"]
     assert (flask["worker_class"], flask["validation"]) == ("sync", "none (the course's baseline)")
     assert bento["batching"].startswith("adaptive on /classify_batch: max_batch_size=64")
+    assert bento["api_style"].startswith("async def")
 
 
 def test_bento_metrics_count_requests(servers, http):

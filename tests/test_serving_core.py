@@ -19,7 +19,16 @@ from shared.settings import PROJECT_ROOT
 
 CORE = {
     f"shared/{name}.py"
-    for name in ("__init__", "settings", "artifact", "predictor", "schema", "decision", "locks")
+    for name in (
+        "__init__",
+        "settings",
+        "artifact",
+        "predictor",
+        "schema",
+        "decision",
+        "locks",
+        "gcwatch",
+    )
 }
 NOT_SERVING = ("shared/training/", "shared/tools/")
 

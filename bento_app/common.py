@@ -1,0 +1,89 @@
+"""What the BentoML services share: loading the model, GET /info, the version header, and the
+serving choices applied in each worker (bento_app.tuning, shared.gcwatch)."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import bentoml
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from bento_app import tuning
+from bento_app.model_ref import artifact_file
+from shared import gcwatch
+from shared.predictor import Predictor
+from shared.settings import get_settings
+
+MODEL_VERSION_HEADER = "X-Model-Version"
+
+
+def worker_setup() -> dict[str, Any]:
+    """The serving choices BentoML has no setting for (see bento_app.tuning)."""
+    return tuning.apply(get_settings())
+
+
+def load_predictor(model: bentoml.Model) -> tuple[Predictor, dict[str, Any]]:
+    """The Predictor from the store's copy of the artifact (checksum verified), then the
+    garbage-collection choices, once the model is in memory; returns (predictor, GC facts)."""
+    path = Path(model.path_of(artifact_file(model.tag)))
+    predictor = Predictor.from_artifact(path)
+    if predictor.version != model.tag.version:
+        raise RuntimeError(f"store model {model.tag} holds artifact version {predictor.version}")
+    return predictor, gcwatch.apply(get_settings())
+
+
+def serving(service: Any, instance: Any) -> dict[str, Any]:
+    """How this server runs (published at GET /info), from its settings and its own code."""
+    settings = get_settings()
+    batch = service.apis["classify_batch"]
+    is_async = inspect.iscoroutinefunction(service.apis["classify"].func)
+    return {
+        "server": "bentoml serve (uvicorn)",
+        "service": settings.bento_service,
+        "workers": settings.bento_workers,
+        "api_style": "async def (event loop)" if is_async else "def (thread pool)",
+        "traffic_timeout_s": settings.bento_timeout,
+        "max_concurrency": settings.bento_max_concurrency,
+        "access_log": settings.bento_access_log,
+        "metrics": settings.bento_metrics,
+        "validation": "pydantic, strict, extra=forbid (shared.schema.CreditApplication)",
+        "batching": f"adaptive on /classify_batch: max_batch_size={batch.max_batch_size}, "
+        f"max_latency_ms={batch.max_latency_ms}; /classify not batched",
+        **getattr(instance, "tuning", {}),
+    }
+
+
+def info_app(service: Callable[[], Any]) -> Starlette:
+    """GET /info beside the generated routes (BentoML APIs are POST-only). BentoML mounts apps
+    "passively": this one only answers paths its own routes match."""
+
+    async def _info(request: Request) -> JSONResponse:
+        instance = bentoml.get_current_service()
+        return JSONResponse({**instance.predictor.info(), "serving": serving(service(), instance)})
+
+    return Starlette(routes=[Route("/info", _info, methods=["GET"])])
+
+
+class ModelVersionHeader:
+    """ASGI middleware: every HTTP response says which model version answered."""
+
+    def __init__(self, app, version: str) -> None:
+        self.app = app
+        self.header = (MODEL_VERSION_HEADER.lower().encode(), version.encode())
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+
+        async def send_with_header(message):
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message.get("headers", []), self.header]}
+            await send(message)
+
+        return await self.app(scope, receive, send_with_header)
