@@ -23,7 +23,7 @@ from pathlib import Path
 
 from loadtests import scenarios
 from loadtests.core import profiles
-from loadtests.core.knobs import declarations, parse_assignments
+from loadtests.core.knobs import KnobError, declarations, parse_assignments
 
 
 def _knob_options(parser: argparse.ArgumentParser) -> None:
@@ -78,8 +78,9 @@ def _run(args: argparse.Namespace) -> int:
     if args.url:
         execute(spec, None, args.url.rstrip("/"))
     else:
+        env = scenario.server_env(profile.name, out)
         with running(
-            profile, None, args.workers, budget.server_cpus, log_path=out / "server.log"
+            profile, None, args.workers, budget.server_cpus, env, log_path=out / "server.log"
         ) as srv:
             execute(spec, srv, srv.url)
     for line in summary_lines(out):
@@ -195,7 +196,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     # SIGTERM raises SystemExit, so `with running(...)` blocks stop their servers.
     signal.signal(signal.SIGTERM, lambda _sig, _frame: sys.exit(128 + signal.SIGTERM))
     args = parser().parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except (KnobError, profiles.ProfileError) as exc:  # a typo on the command line
+        raise SystemExit(f"python -m loadtests: error: {exc}") from None
 
 
 if __name__ == "__main__":

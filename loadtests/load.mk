@@ -38,7 +38,7 @@ DASH_ARGS  := --workers $(SERVER_WORKERS) $(if $(filter-out 0,$(PROCESSES)),--pr
               $(if $(filter 0 no false,$(START_SERVER)),--no-server)
 
 .PHONY: load compare compare-all locust locust-flask locust-bento locust-master locust-worker \
-        load-report load-list test-load rollout rollout-compare
+        load-report load-list test-load rollout rollout-compare profile
 
 load: model ## one headless run: SCENARIO= PROFILE=flask|bento|... [RATE= USERS= DURATION= KNOBS="k=v" SERVER_WORKERS=1 URL=]
 	$(LOADTESTS) run --scenario $(SCENARIO) --profile $(PROFILE) --workers $(SERVER_WORKERS) \
@@ -49,6 +49,9 @@ compare: model ## PROFILES side by side on SCENARIO, same CPU budget, REPEATS=3 
 
 compare-all: model ## every scenario compared (~25 min on 2 cores for two profiles) + reports/compare-all-<date>/index.md
 	$(LOADTESTS) compare --scenario all --profiles $(PROFILES) --repeats $(REPEATS) $(LOAD_KNOBS)
+
+profile: model ## diagnosis: py-spy flame graphs, CPU per request by kind of code, GC pauses (PROFILES=, RATE=250 DURATION=30)
+	$(LOADTESTS) compare --scenario profile --profiles $(PROFILES) --repeats 1 $(LOAD_KNOBS)
 
 rollout: model ## roll v1 -> v2 -> v1 under steady load: PROFILE=flask|bento (ROLLOUT_RATE= ROLLOUT_DURATION= ROLLOUT_WORKERS=)
 	$(LOADTESTS) run --scenario rollout --profile $(PROFILE) --workers $(ROLLOUT_WORKERS) \

@@ -93,11 +93,15 @@ def run_jobs(
                 actual = profile.workers_for(workers)
                 budget = budget_for(actual, processes)
                 print(f"== {profile.name}, {actual} worker(s): {budget.statement}", flush=True)
+                env = {}
+                for scenario in {j.scenario.name: j.scenario for j in jobs}.values():
+                    env.update(scenario.server_env(profile.name, server_logs.parent))
                 server = Server(
                     profile,
                     free_port(),
                     actual,
                     budget.server_cpus,
+                    env,
                     log_path=server_logs / f"{profile.name}-w{workers}.log",
                 )
                 servers[profile.name] = server.start(timeout=180)

@@ -18,6 +18,7 @@ class Operator:
     profile: ServerProfile
     out_dir: Path
     server: Server | None = None  # None: an external server (nothing to act on)
+    knobs: Any = None  # the run's knobs
     extras: dict[str, Any] = field(default_factory=dict)  # facts for the run record
     saved: dict[str, Any] = field(default_factory=dict)  # what finish() restores
 

@@ -100,6 +100,11 @@ class Scenario:
 
     # --- around a run (the harness) -----------------------------------------------------
 
+    def server_env(self, profile: str, base: Path) -> dict[str, str]:
+        """Extra variables for the servers this scenario runs against (e.g. a diagnosis
+        directory under ``base``, the comparison's or the run's directory)."""
+        return {}
+
     def prepare(self, op: Operator) -> None:
         """Before the server starts."""
 
