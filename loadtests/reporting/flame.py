@@ -72,13 +72,12 @@ def svg(stacks: dict[tuple[str, ...], int], title: str, path: Path) -> Path:
             if width >= 0.5:
                 y = 30 + depth * ROW_PX
                 hue = 20 + (hash(name.split(" (")[-1]) % 40)
-                label = html.escape(name)
-                tip = f"{label}: {node['n']} samples, {100 * node['n'] / total:.1f} %"
+                tip = f"{html.escape(name)}: {node['n']} samples, {100 * node['n'] / total:.1f} %"
                 text = ""
                 if width > MIN_TEXT_PX:
                     chars = int(width / 7)
-                    shown = label if len(label) <= chars else label[: max(chars - 2, 1)] + ".."
-                    text = f'<text x="{x + 3:.1f}" y="{y + 12}">{shown}</text>'
+                    shown = name if len(name) <= chars else name[: max(chars - 2, 1)] + ".."
+                    text = f'<text x="{x + 3:.1f}" y="{y + 12}">{html.escape(shown)}</text>'
                 rects.append(
                     f'<g><title>{tip}</title><rect x="{x:.1f}" y="{y}" width="{width:.1f}" '
                     f'height="{ROW_PX - 1}" fill="hsl({hue},80%,60%)"/>{text}</g>'
