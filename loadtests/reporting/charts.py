@@ -7,6 +7,7 @@ it. A scenario's own charts (capacity curve, bad-input outcomes, ...) are built 
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections import Counter
 from collections.abc import Sequence
@@ -76,7 +77,9 @@ def pooled_percentiles(runs: list[LoadedRun], qs: Sequence[float]) -> dict[Any, 
     for run in runs:
         s = series(run)
         for t, w in zip(s.t, s.windows, strict=True):
-            pooled.setdefault(round(t), Counter()).update(w.hist)
+            # floor, not round: one run's t are n + the same fraction, and round() sends the
+            # halves of a run that started on a whole second (0.5, 1.5, 2.5) to even numbers
+            pooled.setdefault(math.floor(t) + 0.5, Counter()).update(w.hist)
     ts = sorted(pooled)
     return {"t": ts, **{q: [percentile(pooled[t], q) for t in ts] for q in qs}}
 

@@ -61,9 +61,19 @@ def load_run(path: Path) -> LoadedRun:
         record = RunRecord.read(path / "run.json")
     except (OSError, RecordError) as exc:
         raise ReportError(str(exc)) from exc
-    rows = read_rows(path / "timeline.json")
-    stats = json.loads((path / "stats.json").read_text())
-    return LoadedRun(path, record, rows, stats)
+    try:
+        rows = read_rows(path / "timeline.json")
+        stats = json.loads((path / "stats.json").read_text())
+    except (OSError, ValueError) as exc:  # a run without its timeline or stats is incomplete
+        raise ReportError(f"{path}: {exc}") from exc
+    run = LoadedRun(path, record, rows, stats)
+    try:  # the knobs as the scenario reads them: a blank one would silently be its default
+        if blank := sorted(k for k, v in record.knobs.items() if v is None or v == ""):
+            raise ValueError(f"blank knobs: {', '.join(blank)}")
+        _ = run.knobs
+    except ValueError as exc:
+        raise ReportError(f"{path / 'run.json'}: {exc}") from exc
+    return run
 
 
 @dataclass
