@@ -111,6 +111,8 @@ def available() -> dict[str, ServerProfile]:
     for path in sorted(PROFILE_DIR.glob("*.toml")):
         try:
             data = tomllib.loads(path.read_text())
+            if "name" in data:
+                raise ValueError("a profile is named by its file: remove 'name'")
             found[path.stem] = ServerProfile(name=path.stem, **data)
         except (tomllib.TOMLDecodeError, ValueError) as exc:
             raise ProfileError(f"{path}: {exc}") from exc

@@ -14,12 +14,12 @@ LOCUSTFILE = PROJECT_ROOT / "loadtests" / "locustfiles" / "locustfile.py"
 
 
 def option_args(values: Mapping[str, Any]) -> list[str]:
-    """{"spike_factor": 4.0} -> ["--spike-factor", "4"]."""
+    """{"spike_factor": 4.0} -> ["--spike-factor", "4"] (floats exact: 100/3 stays 100/3)."""
     args = []
     for key, value in values.items():
         args += [
             "--" + key.replace("_", "-"),
-            f"{value:g}" if isinstance(value, float) else str(value),
+            repr(value).removesuffix(".0") if isinstance(value, float) else str(value),
         ]
     return args
 

@@ -1,0 +1,30 @@
+"""loadtests.reporting.markdown: the Markdown forms of the reports."""
+
+from __future__ import annotations
+
+from loadtests.reporting.markdown import bullets, image, table, write
+
+
+def test_table():
+    assert table(["profile", "p99 ms"], [["flask", 12], ("bento", 3.5)]) == [
+        "| profile | p99 ms |",
+        "|---|---|",
+        "| flask | 12 |",
+        "| bento | 3.5 |",
+    ]
+    assert table(["only"], []) == ["| only |", "|---|"]
+    assert table(["a"], iter([[None]])) == ["| a |", "|---|", "| None |"]
+
+
+def test_bullets_and_image():
+    assert bullets(["one", "two"]) == ["- one", "- two"]
+    assert bullets([]) == []
+    assert image("charts/a.png", "latency") == ["![latency](charts/a.png)", ""]
+
+
+def test_write_ends_the_file_with_exactly_one_newline(tmp_path):
+    path = write(tmp_path / "report.md", ["# Title", "", *bullets(["x"]), "", ""])
+    assert path == tmp_path / "report.md"
+    assert path.read_text() == "# Title\n\n- x\n"
+    write(str(tmp_path / "empty.md"), [])
+    assert (tmp_path / "empty.md").read_text() == "\n"
