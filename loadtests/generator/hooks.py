@@ -139,7 +139,8 @@ def _on_init(environment: Any, **_: Any) -> None:
             response_time or 0.0,
             status,
             None if exception is None else str(exception)[:120],
-            headers.get(VERSION_HEADER) if status == 200 else None,
+            # the version that answered, for correct answers only (a failure is counted as such)
+            headers.get(VERSION_HEADER) if status == 200 and exception is None else None,
         )
 
     def on_report_to_master(client_id: str, data: dict[str, Any], **_kw: Any) -> None:

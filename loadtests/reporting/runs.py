@@ -130,6 +130,9 @@ def _profile_order(runs: list[LoadedRun], path: Path) -> list[ServerProfile]:
     missing = set(names) - set(by_name)
     if missing:
         raise ReportError(f"{path}: no runs of {', '.join(sorted(missing))}")
+    unlisted = set(by_name) - set(names)
+    if unlisted:
+        raise ReportError(f"{path}: runs of {', '.join(sorted(unlisted))} not in {COMPARISON_FILE}")
     return [by_name[n] for n in names]
 
 

@@ -114,7 +114,7 @@ class Capacity(Scenario):
                 done.add((entry.index, target))
         broken = [t for t in targets if consecutive_failures(judged.get(t, [])) >= k.stop_after]
         if targets and len(broken) == len(targets):
-            return f"SLO broken in {k.stop_after} consecutive steps"
+            return f"SLO broken in {k.stop_after} consecutive step(s)"
         return ""
 
     def summarize(self, run) -> CapacitySummary:

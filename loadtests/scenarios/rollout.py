@@ -346,4 +346,6 @@ def _failed(n: int, kinds: dict[str, int]) -> str:
 
 
 def _num(value: float | None, unit: str) -> str:
-    return "—" if value is None else f"{value:.0f}{unit}"
+    if value is None:
+        return "—"
+    return f"{value:.1f}{unit}" if unit == " s" else f"{value:.0f}{unit}"

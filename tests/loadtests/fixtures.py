@@ -420,7 +420,7 @@ def capacity(root: Path) -> Path:
         tl = capacity_timeline(name, schedule, held)
         rec = record(
             scenario, profile, knobs, schedule, tl, workers=workers, cpu_ms=0.9,
-            stop_reason="SLO broken in 2 consecutive steps" if stopped else "plan complete",
+            stop_reason="SLO broken in 2 consecutive step(s)" if stopped else "plan complete",
         )  # fmt: skip
         write_run(root, rec, tl)
     return root

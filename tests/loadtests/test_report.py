@@ -327,14 +327,14 @@ def test_rollout_per_switch_and_totals(built):
     text = report(built, "rollout")
     switches = tables(section(text, "Results"))[0][2]
     assert switches == [
-        ["Flask + gunicorn (1 worker(s)), repeat 1", "1: → v2bbbb", "100", "0", "2 s", "5 ms",
+        ["Flask + gunicorn (1 worker(s)), repeat 1", "1: → v2bbbb", "100", "0", "1.5 s", "5 ms",
          "400 ms", "400 ms", "0 s"],
         ["Flask + gunicorn (1 worker(s)), repeat 1", "2: → v1aaaa (rollback)", "100", "0",
-         "0 s", "5 ms", "5 ms", "5 ms", "0 s"],
-        ["BentoML (1 worker(s)), repeat 1", "1: → v2bbbb", "73", "0", "2 s", "5 ms", "1500 ms",
+         "0.5 s", "5 ms", "5 ms", "5 ms", "0 s"],
+        ["BentoML (1 worker(s)), repeat 1", "1: → v2bbbb", "73", "0", "1.5 s", "5 ms", "1500 ms",
          "1500 ms", "2 s"],
         ["BentoML (1 worker(s)), repeat 1", "2: → v1aaaa (rollback)", "100",
-         "3 (3× no response (HTTPConnectionClosed))", "0 s", "5 ms", "5 ms", "5 ms", "0 s"],
+         "3 (3× no response (HTTPConnectionClosed))", "0.5 s", "5 ms", "5 ms", "5 ms", "0 s"],
     ]  # fmt: skip
     totals = {row[0]: row[1:] for row in tables(section(text, "Results"))[1][2]}
     assert totals["Flask + gunicorn, repeat 1"] == ["320", "0", "v1aaaa: 224, v2bbbb: 96"]

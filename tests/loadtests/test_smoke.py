@@ -37,7 +37,7 @@ TINY = {  # seconds, not minutes: the plan of each scenario at a rate any server
 }
 VALID = ("steady", "capacity", "spike", "batch")
 NOT_PINNED = Budget(server_cpus=None, locust_cpus=None, shared=True, statement="tests: not pinned")
-STOPS = {"plan complete", "SLO broken in 2 consecutive steps"}  # capacity may stop early
+STOPS = {"plan complete", "SLO broken in 2 consecutive step(s)"}  # capacity may stop early
 
 # What each server answers to each invalid kind: "4xx" is a clear rejection, "200" means the
 # application was scored anyway, "5xx" a crash.

@@ -189,7 +189,7 @@ def test_runs_on_while_a_target_still_holds():
 
 def test_stops_once_every_target_broke_the_slo_in_a_row():
     state = state_with({"flask": [True, False, False], "bento": [False, False, False]})
-    assert CAPACITY.stop_reason(KNOBS, state, TARGETS) == "SLO broken in 2 consecutive steps"
+    assert CAPACITY.stop_reason(KNOBS, state, TARGETS) == "SLO broken in 2 consecutive step(s)"
 
 
 def test_an_isolated_failing_step_does_not_stop_the_run():
@@ -197,7 +197,7 @@ def test_an_isolated_failing_step_does_not_stop_the_run():
     assert CAPACITY.stop_reason(KNOBS, state, TARGETS) == ""
     one = CAPACITY.knobs({**KNOBS.model_dump(), "stop_after": 1})
     assert CAPACITY.stop_reason(one, state_with({"flask": [True, False]}), ["flask"]) == (
-        "SLO broken in 1 consecutive steps"
+        "SLO broken in 1 consecutive step(s)"
     )
 
 
@@ -209,7 +209,7 @@ def test_a_step_is_judged_only_once_its_last_requests_could_complete():
     state.schedule[-1] = state.schedule[-1].model_copy(
         update={"end": time.time() - JUDGE_AFTER_S - 1}
     )
-    assert CAPACITY.stop_reason(KNOBS, state, ["flask"]) == "SLO broken in 2 consecutive steps"
+    assert CAPACITY.stop_reason(KNOBS, state, ["flask"]) == "SLO broken in 2 consecutive step(s)"
     assert [s.label for s in state.live["steps"]["flask"]] == ["step 1", "step 2", "step 3"]
 
 

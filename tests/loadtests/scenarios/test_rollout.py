@@ -170,9 +170,9 @@ def test_a_switch_that_never_converged():
 def test_console_lines(runs):
     lines = ROLLOUT.console(runs["bento-w1-r1"])
     assert lines[0] == f"  293 requests, 3 (3× {KEEPALIVE_RACE})"
-    assert lines[1].startswith(f"  -> {V2}: 0, only {V2} after 2 s, p99 1500 ms (steady 5 ms)")
+    assert lines[1].startswith(f"  -> {V2}: 0, only {V2} after 1.5 s, p99 1500 ms (steady 5 ms)")
     assert lines[1].endswith("longest pause 2 s")
-    assert lines[2].startswith(f"  -> {V1}: 3 (3× {KEEPALIVE_RACE}), only {V1} after 0 s")
+    assert lines[2].startswith(f"  -> {V1}: 3 (3× {KEEPALIVE_RACE}), only {V1} after 0.5 s")
 
 
 def test_a_run_without_switches(tmp_path):
