@@ -148,6 +148,8 @@ class RunRecord(_Model):
     load_generator: LoadGenerator
     host: HostInfo
     server_cpu: ServerCpu | None  # None: an external server (its CPU is not measured)
+    # CPU seconds of the server's process tree during each phase (by label; 0.5 s snapshots)
+    phase_server_cpu: dict[str, float] = Field(default_factory=dict)
     adaptive_batches: BatchStats | None  # None: the server formed no adaptive batch
     events: list[Event] = Field(default_factory=list)
     extras: dict[str, Any] = Field(default_factory=dict)  # scenario-specific facts

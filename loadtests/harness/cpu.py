@@ -58,3 +58,14 @@ def bracket(snaps: list[Snapshot], start: float, end: float) -> tuple[Snapshot, 
     first = [s for s in snaps if s.at <= start] or snaps[:1]
     last = [s for s in snaps if s.at >= end] or snaps[-1:]
     return first[-1], last[0]
+
+
+def tree_at(snaps: list[Snapshot], pid: int, at: float) -> float:
+    """A process tree's CPU seconds at time ``at``, interpolated between the snapshots."""
+    before = [s for s in snaps if s.at <= at] or snaps[:1]
+    after = [s for s in snaps if s.at >= at] or snaps[-1:]
+    a, b = before[-1], after[0]
+    ca, cb = a.trees.get(pid, 0.0), b.trees.get(pid, 0.0)
+    if b.at <= a.at:
+        return ca
+    return ca + (cb - ca) * (at - a.at) / (b.at - a.at)

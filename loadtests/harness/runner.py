@@ -229,6 +229,12 @@ def execute(
         return b.trees.get(srv.process.pid, 0.0) - a.trees.get(srv.process.pid, 0.0)
 
     server_cpu = used(server) if server else None
+    phase_cpu = {}
+    if server is not None:
+        pid = server.process.pid
+        for entry in schedule:
+            used_s = cpu.tree_at(snaps, pid, entry["end"]) - cpu.tree_at(snaps, pid, entry["start"])
+            phase_cpu[entry["label"]] = round(used_s, 3)
     neighbour_cpu = {n.name: round(used(n), 2) for n in neighbours if n.process}
     other = max(
         0.0, (b.busy - a.busy) - locust_cpu - (server_cpu or 0.0) - sum(neighbour_cpu.values())
@@ -300,6 +306,7 @@ def execute(
             if server_cpu is not None
             else None
         ),
+        phase_server_cpu=phase_cpu,
         adaptive_batches=batches,
         events=watcher.events,
         extras=op.extras,

@@ -101,6 +101,7 @@ def record_data(**over) -> dict:
             "neighbours_cpu_seconds": {"bento": 0.1},
         },
         "server_cpu": {"seconds": 4.0, "percent_of_one_core": 17.0, "ms_per_request": 1.7},
+        "phase_server_cpu": {"warmup": 0.5, "hold": 3.4},
         "adaptive_batches": None,
         "events": [{"at": T0 + 5, "phase": "hold", "action": "switch", "detail": "v2"}],
         "extras": {"note": 1},

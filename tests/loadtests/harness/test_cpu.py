@@ -9,6 +9,7 @@ import time
 import psutil
 import pytest
 
+from loadtests.harness import cpu
 from loadtests.harness.cpu import Snapshot, bracket, machine_busy_seconds, tree_seconds
 
 BURN_S = 0.6
@@ -109,3 +110,10 @@ def test_bracket_falls_back_to_the_first_and_last_snapshot():
     assert (first.at, last.at) == (5, 7)
     first, last = bracket(_snaps(5), 1, 10)
     assert first.at == last.at == 5
+
+
+def test_tree_at_interpolates_between_snapshots():
+    snaps = [cpu.Snapshot(10.0, 0.0, {7: 1.0}), cpu.Snapshot(12.0, 0.0, {7: 2.0})]
+    assert cpu.tree_at(snaps, 7, 11.0) == 1.5
+    assert cpu.tree_at(snaps, 7, 9.0) == 1.0 and cpu.tree_at(snaps, 7, 13.0) == 2.0
+    assert cpu.tree_at(snaps, 8, 11.0) == 0.0
