@@ -26,6 +26,7 @@ MASTER_HOST    ?= 127.0.0.1
 EXPECT_WORKERS ?= 1
 START_SERVER   ?= 1
 REPORT_DIR     ?=
+LADDER         ?= flask,flask-2w,flask-tuned,flask-features,bento-docs,bento-async,bento,bento-uvloop,bento-timerfix,bento-tuned,bento-nometrics,bento-tuned-2w
 ROLLOUT_RATE     ?= 50
 ROLLOUT_DURATION ?= 60
 ROLLOUT_WORKERS  ?= 1
@@ -38,7 +39,7 @@ DASH_ARGS  := --workers $(SERVER_WORKERS) $(if $(filter-out 0,$(PROCESSES)),--pr
               $(if $(filter 0 no false,$(START_SERVER)),--no-server)
 
 .PHONY: load compare compare-all locust locust-flask locust-bento locust-master locust-worker \
-        load-report load-list test-load rollout rollout-compare profile
+        load-report load-list test-load rollout rollout-compare profile ladder
 
 load: model ## one headless run: SCENARIO= PROFILE=flask|bento|... [RATE= USERS= DURATION= KNOBS="k=v" SERVER_WORKERS=1 URL=]
 	$(LOADTESTS) run --scenario $(SCENARIO) --profile $(PROFILE) --workers $(SERVER_WORKERS) \
@@ -49,6 +50,9 @@ compare: model ## PROFILES side by side on SCENARIO, same CPU budget, REPEATS=3 
 
 compare-all: model ## every scenario compared (~25 min on 2 cores for two profiles) + reports/compare-all-<date>/index.md
 	$(LOADTESTS) compare --scenario all --profiles $(PROFILES) --repeats $(REPEATS) $(LOAD_KNOBS)
+
+ladder: model ## the tuning ladder: a profile per step (LADDER=...), capacity at SLO, p99 and CPU per request at one rate -> reports/compare-tuning-*/
+	$(LOADTESTS) compare --scenario tuning --profiles $(LADDER) --repeats $(REPEATS) $(LOAD_KNOBS)
 
 profile: model ## diagnosis: py-spy flame graphs, CPU per request by kind of code, GC pauses (PROFILES=, RATE=250 DURATION=30)
 	$(LOADTESTS) compare --scenario profile --profiles $(PROFILES) --repeats 1 $(LOAD_KNOBS)

@@ -28,6 +28,29 @@ def _settings(cmp: Comparison) -> list[str]:
             runs = cmp.runs_of(profile, workers)
             if runs:
                 columns.append((profile.label, runs[0]))
+    if len(columns) > 4:  # a ladder of many profiles: a row per server reads better
+        rows = [
+            [
+                label,
+                run.record.profile.name,
+                _workers_text(run),
+                run.record.server.cpus or "not pinned",
+                _settings_text(run),
+                "; ".join(
+                    f"{k}: {v}" for k, v in run.record.server.reported.items() if k != "workers"
+                ),
+            ]
+            for label, run in columns
+        ]
+        header = [
+            "server",
+            "profile",
+            "workers",
+            "CPUs",
+            "profile settings",
+            "as it reports itself",
+        ]
+        return markdown.table(header, rows)
     keys = list(dict.fromkeys(k for _, run in columns for k in run.record.server.reported))
     rows = [
         ["profile", *(run.record.profile.name for _, run in columns)],

@@ -65,6 +65,11 @@ def sustained_rate(steps: Sequence[PhaseStats], stop_after: int) -> float | None
     return best
 
 
+def is_step(entry: Any) -> bool:
+    """A capacity step (other scenarios may put other measured phases before the steps)."""
+    return entry.measured and entry.label.startswith("step ")
+
+
 def consecutive_failures(steps: Sequence[PhaseStats]) -> int:
     n = 0
     for step in reversed(steps):
@@ -104,7 +109,7 @@ class Capacity(Scenario):
         done: set = state.live.setdefault("judged", set())
         now, rows = time.time(), None
         for entry in state.schedule:
-            if not entry.measured or entry.end is None or now - entry.end < JUDGE_AFTER_S:
+            if not is_step(entry) or entry.end is None or now - entry.end < JUDGE_AFTER_S:
                 continue
             for target in targets:
                 if (entry.index, target) in done:
@@ -121,7 +126,7 @@ class Capacity(Scenario):
         steps = tuple(
             phase_stats(run.rows, e, run.target, run.knobs)
             for e in run.record.schedule
-            if e.measured
+            if is_step(e)
         )
         best = sustained_rate(steps, run.knobs.stop_after)
         return CapacitySummary(

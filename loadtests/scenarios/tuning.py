@@ -1,0 +1,183 @@
+"""tuning: the tuning ladder's measure, one run per profile (make ladder; docs/performance.md).
+
+Each run holds a fixed rate every tuned server sustains (p99 and the server's CPU per request
+there), then steps the rate up like `capacity` until the SLO breaks (the capacity at the SLO).
+Run over the ladder's profiles — each one step from the one before — the report is one table,
+a row per profile, and one chart: what each step buys, priced on the same load.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import Field
+
+from loadtests.core.measures import PhaseStats, phase_stats
+from loadtests.core.phases import Phase, phase
+from loadtests.scenarios.base import Scenario, Summary
+from loadtests.scenarios.capacity import (
+    Capacity,
+    CapacityKnobs,
+    is_step,
+    step_rates,
+    sustained_rate,
+)
+
+
+class TuningKnobs(CapacityKnobs):
+    fixed_rate: float = Field(
+        300.0, gt=0, description="tuning: the rate at which p99 and CPU per request are measured"
+    )
+    fixed_duration: float = Field(15.0, gt=0, description="tuning: seconds at the fixed rate")
+
+
+@dataclass(frozen=True)
+class TuningSummary(Summary):
+    fixed: PhaseStats
+    cpu_ms_fixed: float | None  # the server's CPU per request during the fixed phase
+    steps: tuple[PhaseStats, ...]
+    sustained_rps: float | None
+    capped: bool
+
+
+class Tuning(Scenario):
+    name = "tuning"
+    order = 80
+    in_all = False
+    shows = (
+        "the tuning ladder: what each serving choice buys, as capacity at the SLO, p99 and CPU "
+        "per request at one fixed rate"
+    )
+    Knobs = TuningKnobs
+    defaults = {"rate": 200.0, "duration": 5.0, "step_factor": 1.2, "fixed_rate": 300.0}
+
+    def phases(self, k: TuningKnobs) -> list[Phase]:
+        steps = [
+            phase(f"step {i}", k.duration, rate, k.user_rate)
+            for i, rate in enumerate(step_rates(k), start=1)
+        ]
+        fixed = phase("fixed", k.fixed_duration, k.fixed_rate, k.user_rate)
+        return [*self.warmup(k, rate=k.fixed_rate), fixed, *steps]
+
+    def describe(self, k: TuningKnobs) -> str:
+        return f"{k.fixed_rate:g} req/s for {k.fixed_duration:g} s, then " + Capacity().describe(k)
+
+    def stop_reason(self, k: TuningKnobs, state: Any, targets: Sequence[str]) -> str:
+        return Capacity().stop_reason(k, state, targets)
+
+    def summarize(self, run) -> TuningSummary:
+        fixed = self.stats(run, "fixed")
+        entry = run.record.phase("fixed")
+        cpu_s = run.record.phase_server_cpu.get("fixed")
+        whole = phase_stats(run.rows, entry, run.target, run.knobs.changed(settle=0))
+        steps = tuple(
+            phase_stats(run.rows, e, run.target, run.knobs)
+            for e in run.record.schedule
+            if is_step(e)
+        )
+        best = sustained_rate(steps, run.knobs.stop_after)
+        return TuningSummary(
+            **Summary.common(run),
+            fixed=fixed,
+            cpu_ms_fixed=1000 * cpu_s / whole.requests
+            if cpu_s is not None and whole.requests
+            else None,
+            steps=steps,
+            sustained_rps=best,
+            capped=bool(steps) and best == steps[-1].offered_rps,
+        )
+
+    # --- report: a row per profile ------------------------------------------------------------
+
+    def _rows(self, cmp) -> list[list[str]]:
+        from loadtests.reporting.stats import agg, fmt, ratio
+
+        base = cmp.summaries(cmp.baseline)
+        base_cap = agg(s.sustained_rps for s in base)
+        base_p99 = agg(s.fixed.p99_ms for s in base)
+        base_cpu = agg(s.cpu_ms_fixed for s in base)
+        rows = []
+        for p in cmp.profiles:
+            ss = cmp.summaries(p)
+            cap, p99 = agg(s.sustained_rps for s in ss), agg(s.fixed.p99_ms for s in ss)
+            cpu = agg(s.cpu_ms_fixed for s in ss)
+            capped = sum(s.capped for s in ss)
+            cap_text = ("≥ " if capped else "") + fmt(cap)
+            rows.append(
+                [
+                    p.label, p.description, str(ss[0].workers), cap_text, ratio(base_cap, cap),
+                    fmt(p99), ratio(base_p99, p99), fmt(agg(s.fixed.error_pct for s in ss), 2),
+                    fmt(cpu, 3), ratio(base_cpu, cpu),
+                ]
+            )  # fmt: skip
+        return rows
+
+    def section(self, cmp) -> list[str]:
+        from loadtests.reporting import markdown
+
+        k = cmp.knobs
+        base = cmp.baseline.label
+        header = [
+            "profile", "what it is", "workers", "capacity at SLO (req/s)", f"÷ {base}",
+            f"p99 at {k.fixed_rate:g} req/s (ms)", f"÷ {base}", "errors (%)",
+            f"CPU per request at {k.fixed_rate:g} req/s (ms)", f"÷ {base}",
+        ]  # fmt: skip
+        return [
+            *markdown.table(header, self._rows(cmp)),
+            "",
+            f"Capacity: the highest step that held p99 <= {k.slo_p99_ms:g} ms, errors <= "
+            f"{k.slo_error_pct:g} % and >= {k.min_achieved:.0%} of its rate sent, before "
+            f"{k.stop_after} failing steps ('≥': never broke before the plan's last step, "
+            f"{k.max_rate:g} req/s). CPU per request: the server's process tree during the fixed "
+            "phase over the requests sent in it. Median (min–max) over the repeats.",
+        ]
+
+    def headline(self, cmp) -> list[list[str]]:
+        from loadtests.reporting.tables import Metric, row
+
+        return [
+            row(cmp, Metric("capacity at SLO (req/s)", lambda s: s.sustained_rps)),
+            row(
+                cmp, Metric(f"p99 at {cmp.knobs.fixed_rate:g} req/s (ms)", lambda s: s.fixed.p99_ms)
+            ),
+            row(cmp, Metric("CPU per request (ms)", lambda s: s.cpu_ms_fixed, 3)),
+        ]
+
+    def charts(self, cmp, out) -> list[tuple[str, str]]:
+        from loadtests.reporting import charts
+
+        plt = charts.plt()
+        names = [p.label for p in cmp.profiles]
+        fig, axes = plt.subplots(1, 3, figsize=(17, 0.45 * len(names) + 2.2), sharey=True)
+        k = cmp.knobs
+        for ax, (title, get) in zip(
+            axes,
+            (
+                ("capacity at the SLO, req/s", lambda s: s.sustained_rps),
+                (f"p99 at {k.fixed_rate:g} req/s, ms (log)", lambda s: s.fixed.p99_ms),
+                (f"server CPU per request at {k.fixed_rate:g} req/s, ms", lambda s: s.cpu_ms_fixed),
+            ),
+            strict=True,
+        ):
+            for y, p in enumerate(cmp.profiles):
+                values = [v for s in cmp.summaries(p) if (v := get(s)) is not None]
+                if not values:
+                    continue
+                med, lo, hi = charts.median_spread(values)
+                colour = "#1f77b4" if p.kind == "flask" else "#ff7f0e"
+                ax.barh(y, med, color=colour, alpha=0.85)
+                ax.errorbar(med, y, xerr=[[med - lo], [hi - med]], color="black", capsize=3, lw=1)
+                ax.scatter(values, [y] * len(values), color="black", s=8, zorder=3)
+                ax.annotate(f"{med:.3g}", (hi, y), textcoords="offset points", xytext=(4, -3),
+                            fontsize=8)  # fmt: skip
+            ax.set_title(title, fontsize=10)
+            ax.grid(True, axis="x", alpha=0.3)
+            if "log" in title:
+                ax.set_xscale("log")
+                ax.axvline(k.slo_p99_ms, color="red", lw=0.8, ls="--")
+        axes[0].set_yticks(range(len(names)), names, fontsize=8)
+        axes[0].invert_yaxis()
+        charts.save(fig, out / "ladder.png", "tuning ladder (median, min-max, repeats as dots)")
+        return [("ladder.png", "the tuning ladder")]
