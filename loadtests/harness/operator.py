@@ -19,6 +19,8 @@ class Operator:
     out_dir: Path
     server: Server | None = None  # None: an external server (nothing to act on)
     knobs: Any = None  # the run's knobs
+    pool_file: Path | None = None  # the payload pool locust used
+    generator_cpus: str | None = None  # the cores of the load generator (another may use them)
     extras: dict[str, Any] = field(default_factory=dict)  # facts for the run record
     saved: dict[str, Any] = field(default_factory=dict)  # what finish() restores
 

@@ -138,7 +138,7 @@ def execute(
     out.mkdir(parents=True, exist_ok=True)
     scenario, knobs = spec.scenario, spec.knobs
     planned = scenario.planned_seconds(knobs)
-    op = Operator(spec.profile, out, server, knobs)
+    op = Operator(spec.profile, out, server, knobs, spec.pool_file, spec.budget.locust_cpus)
     roots = [s.process.pid for s in [server, *neighbours] if s is not None and s.process]
     files = {
         "timeline_file": out / "timeline.json",

@@ -31,6 +31,9 @@ class TuningKnobs(CapacityKnobs):
         300.0, gt=0, description="tuning: the rate at which p99 and CPU per request are measured"
     )
     fixed_duration: float = Field(15.0, gt=0, description="tuning: seconds at the fixed rate")
+    cross_check: bool = Field(
+        True, description="tuning: measure the capacity again with k6 (an open-loop generator)"
+    )
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,8 @@ class TuningSummary(Summary):
     steps: tuple[PhaseStats, ...]
     sustained_rps: float | None
     capped: bool
+    k6_sustained_rps: float | None  # the same search by k6 (None: not run, or nothing held)
+    k6_generator_limited: bool  # k6 dropped arrivals at some step: its own limit, not the server's
 
 
 class Tuning(Scenario):
@@ -67,6 +72,28 @@ class Tuning(Scenario):
     def stop_reason(self, k: TuningKnobs, state: Any, targets: Sequence[str]) -> str:
         return Capacity().stop_reason(k, state, targets)
 
+    def finish(self, op) -> None:
+        """Right after locust, on the same server: k6's capacity around locust's."""
+        import json
+
+        from loadtests.core.phases import PhaseRun
+        from loadtests.core.timeline import read_rows
+        from loadtests.harness import k6
+
+        k = op.knobs
+        meta, timeline = op.out_dir / "locust_meta.json", op.out_dir / "timeline.json"
+        if not k.cross_check or op.server is None or not meta.exists() or not timeline.exists():
+            return
+        rows = read_rows(timeline)
+        schedule = [PhaseRun(**e) for e in json.loads(meta.read_text())["schedule"]]
+        steps = [phase_stats(rows, e, op.profile.name, k) for e in schedule if is_step(e)]
+        best = sustained_rate(steps, k.stop_after)
+        rates = step_rates(k)
+        start = rates.index(best) if best in rates else 0
+        op.extras["k6"] = k6.bracket(
+            op.server.url, op.pool_file, rates, start, k, op.out_dir / "k6", op.generator_cpus
+        )
+
     def summarize(self, run) -> TuningSummary:
         fixed = self.stats(run, "fixed")
         entry = run.record.phase("fixed")
@@ -87,11 +114,16 @@ class Tuning(Scenario):
             steps=steps,
             sustained_rps=best,
             capped=bool(steps) and best == steps[-1].offered_rps,
+            k6_sustained_rps=run.record.extras.get("k6", {}).get("sustained_rps"),
+            k6_generator_limited=bool(
+                run.record.extras.get("k6", {}).get("generator_limited_steps")
+            ),
         )
 
     # --- report: a row per profile ------------------------------------------------------------
 
     def _rows(self, cmp) -> list[list[str]]:
+        from loadtests.harness.k6 import agreement
         from loadtests.reporting.stats import agg, fmt, ratio
 
         base = cmp.summaries(cmp.baseline)
@@ -105,9 +137,14 @@ class Tuning(Scenario):
             cpu = agg(s.cpu_ms_fixed for s in ss)
             capped = sum(s.capped for s in ss)
             cap_text = ("≥ " if capped else "") + fmt(cap)
+            k6_cap = agg(s.k6_sustained_rps for s in ss)
+            limited = sum(s.k6_generator_limited for s in ss)
+            k6_text = fmt(k6_cap, 0, "not run") + (f" ({limited} limited by k6)" if limited else "")
             rows.append(
                 [
                     p.label, p.description, str(ss[0].workers), cap_text, ratio(base_cap, cap),
+                    k6_text,
+                    agreement(cap.median, k6_cap.median),
                     fmt(p99), ratio(base_p99, p99), fmt(agg(s.fixed.error_pct for s in ss), 2),
                     fmt(cpu, 3), ratio(base_cpu, cpu),
                 ]
@@ -121,7 +158,8 @@ class Tuning(Scenario):
         base = cmp.baseline.label
         header = [
             "profile", "what it is", "workers", "capacity at SLO (req/s)", f"÷ {base}",
-            f"p99 at {k.fixed_rate:g} req/s (ms)", f"÷ {base}", "errors (%)",
+            "k6's capacity (req/s)", "k6 ÷ locust", f"p99 at {k.fixed_rate:g} req/s (ms)",
+            f"÷ {base}", "errors (%)",
             f"CPU per request at {k.fixed_rate:g} req/s (ms)", f"÷ {base}",
         ]  # fmt: skip
         return [
@@ -131,7 +169,11 @@ class Tuning(Scenario):
             f"{k.slo_error_pct:g} % and >= {k.min_achieved:.0%} of its rate sent, before "
             f"{k.stop_after} failing steps ('≥': never broke before the plan's last step, "
             f"{k.max_rate:g} req/s). CPU per request: the server's process tree during the fixed "
-            "phase over the requests sent in it. Median (min–max) over the repeats.",
+            "phase over the requests sent in it. k6's capacity: the same SLO and step rule, k6 "
+            "(Go, constant-arrival-rate) right after each locust run on the same server, "
+            "searching from locust's capacity up and down ('agree': within 15 %; "
+            "'limited by k6': k6 dropped arrivals, so that step says more about k6 than the "
+            "server). Median (min–max) over the repeats.",
         ]
 
     def headline(self, cmp) -> list[list[str]]:

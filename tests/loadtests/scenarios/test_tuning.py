@@ -57,8 +57,8 @@ def test_summaries_and_the_row_per_profile_report(tmp_path):
     assert bento.cpu_ms_fixed == 1000 * 0.16 / 80
     text = build_report(cmp.path).read_text()
     rows = {line.split(" | ")[0].strip("| "): line for line in text.splitlines() if " | " in line}
-    assert "| 40 | 1.00× | 5 | 1.00× |" in rows["Flask + gunicorn"]
-    assert "| 10 | 0.25× | 200 | 40.00× |" in rows["BentoML"]
+    assert "| 40 | 1.00× | not run (all 1) | – | 5 | 1.00× |" in rows["Flask + gunicorn"]
+    assert "| 10 | 0.25× | not run (all 1) | – | 200 | 40.00× |" in rows["BentoML"]
     assert "| ≥ 80 | 2.00× |" in rows["BentoML, tuned"]
     assert "2.000 | 2.00×" in rows["BentoML"]  # CPU per request: 2 ms, twice Flask's 1 ms
     assert (cmp.path / "ladder.png").stat().st_size > 10_000

@@ -1,0 +1,76 @@
+"""loadtests/harness/k6.py: the independent open-loop generator (k6 from the dev lock)."""
+
+import http.server
+import json
+import threading
+
+import pytest
+
+from loadtests import scenarios
+from loadtests.harness import k6
+
+KNOBS = scenarios.get("capacity").knobs({"duration": 2, "stop_after": 1})
+
+
+def metrics(count, failed, p99, dropped=0):
+    out = {
+        "http_reqs": {"values": {"count": count}},
+        "http_req_failed": {"values": {"passes": failed}},
+        "http_req_duration": {"values": {"p(99)": p99}},
+    }
+    if dropped:
+        out["dropped_iterations"] = {"values": {"count": dropped}}
+    return out
+
+
+def test_a_step_is_judged_with_the_same_slo():
+    ok = k6.step_result(metrics(200, 0, 12.0), 100, 2, KNOBS)
+    assert ok.slo_ok and ok.achieved_rps == 100 and ok.error_pct == 0
+    slow = k6.step_result(metrics(200, 0, 250.0), 100, 2, KNOBS)
+    assert not slow.slo_ok
+    short = k6.step_result(metrics(150, 0, 12.0, dropped=50), 100, 2, KNOBS)
+    assert not short.slo_ok and short.dropped == 50  # only 75 % of the rate was sent
+    failing = k6.step_result(metrics(200, 2, 12.0), 100, 2, KNOBS)
+    assert not failing.slo_ok and failing.error_pct == 1.0
+
+
+def test_agreement():
+    assert k6.agreement(100, 110) == "1.10×, agree"
+    assert k6.agreement(100, 80) == "0.80×, DISAGREE"
+    assert k6.agreement(None, 80) == "–"
+
+
+class _Fast(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def do_POST(self):  # noqa: N802 - http.server's name
+        self.rfile.read(int(self.headers["Content-Length"]))
+        body = b'{"status": "APPROVED"}'
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def server():
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Fast)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+
+
+def test_k6_from_the_lock_drives_a_real_server(server, tmp_path):
+    pool = tmp_path / "pool.json"
+    pool.write_text(json.dumps({"records": [{"seniority": 3}, {"seniority": 4}]}))
+    result = k6.capacity(server, pool, [20.0, 40.0], KNOBS, tmp_path / "k6")
+    first = result["steps"][0]
+    assert first["offered_rps"] == 20 and first["slo_ok"]
+    assert 18 <= first["achieved_rps"] <= 22
+    assert result["sustained_rps"] == 40 and result["capped"]
+    near = k6.bracket(server, pool, [10.0, 20.0, 40.0], 1, KNOBS, tmp_path / "k6b")
+    assert [s["offered_rps"] for s in near["steps"]] == [20, 40] and near["sustained_rps"] == 40
