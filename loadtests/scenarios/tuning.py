@@ -172,8 +172,9 @@ class Tuning(Scenario):
             "phase over the requests sent in it. k6's capacity: the same SLO and step rule, k6 "
             "(Go, constant-arrival-rate) right after each locust run on the same server, "
             "searching from locust's capacity up and down ('agree': within 15 %; "
-            "'limited by k6': k6 dropped arrivals, so that step says more about k6 than the "
-            "server). Median (min–max) over the repeats.",
+            "'limited by k6': k6 used more than 90 % of its core in a step, so that step says more "
+            "about k6 than the server; each k6 step's first second, new connections, is not "
+            "counted, as in locust's phases). Median (min–max) over the repeats.",
         ]
 
     def headline(self, cmp) -> list[list[str]]:

@@ -12,20 +12,24 @@ from loadtests.harness import k6
 KNOBS = scenarios.get("capacity").knobs({"duration": 2, "stop_after": 1})
 
 
-def metrics(count, failed, p99, dropped=0):
+def metrics(count, failed, p99, dropped=0, cpu_s=0.3):
+    m = k6.MEASURED
     out = {
-        "http_reqs": {"values": {"count": count}},
-        "http_req_failed": {"values": {"passes": failed}},
-        "http_req_duration": {"values": {"p(99)": p99}},
+        "http_reqs" + m: {"values": {"count": count}},
+        "http_req_failed" + m: {"values": {"passes": failed}},
+        "http_req_duration" + m: {"values": {"p(99)": p99}},
+        "http_reqs": {"values": {"count": count + 999}},  # the settle second is not counted
+        "k6_cpu_seconds": cpu_s,
     }
     if dropped:
-        out["dropped_iterations"] = {"values": {"count": dropped}}
+        out["dropped_iterations" + m] = {"values": {"count": dropped}}
     return out
 
 
 def test_a_step_is_judged_with_the_same_slo():
     ok = k6.step_result(metrics(200, 0, 12.0), 100, 2, KNOBS)
     assert ok.slo_ok and ok.achieved_rps == 100 and ok.error_pct == 0
+    assert ok.k6_cpu_percent == 10.0  # 0.3 s over 2 s measured + 1 s settle
     slow = k6.step_result(metrics(200, 0, 250.0), 100, 2, KNOBS)
     assert not slow.slo_ok
     short = k6.step_result(metrics(150, 0, 12.0, dropped=50), 100, 2, KNOBS)
@@ -69,6 +73,7 @@ def test_k6_from_the_lock_drives_a_real_server(server, tmp_path):
     pool.write_text(json.dumps({"records": [{"seniority": 3}, {"seniority": 4}]}))
     result = k6.capacity(server, pool, [20.0, 40.0], KNOBS, tmp_path / "k6")
     first = result["steps"][0]
+    assert 0 < first["k6_cpu_percent"] < k6.BUSY_PCT and result["generator_limited_steps"] == []
     assert first["offered_rps"] == 20 and first["slo_ok"]
     assert 18 <= first["achieved_rps"] <= 22
     assert result["sustained_rps"] == 40 and result["capped"]
