@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from loadtests.core.phases import judge
+from loadtests.core.phases import judge, users_for
 
 SCRIPT = """
 import http from 'k6/http';
@@ -31,8 +31,8 @@ const pool = new SharedArray('pool', () => JSON.parse(open(__ENV.POOL)).records)
 const RATE = Number(__ENV.RATE);
 const step = (start, seconds, phase) => ({
   executor: 'constant-arrival-rate', rate: RATE, timeUnit: '1s', startTime: start + 's',
-  duration: seconds + 's', preAllocatedVUs: Math.max(10, Math.ceil(RATE / 4)),
-  maxVUs: Math.max(50, Math.ceil(RATE * 2)), tags: { phase: phase },
+  duration: seconds + 's', preAllocatedVUs: Number(__ENV.VUS),
+  maxVUs: Math.max(Number(__ENV.VUS), Math.ceil(RATE * 2)), tags: { phase: phase },
 });
 
 export const options = {
@@ -86,15 +86,18 @@ def binary() -> str:
 
 def run_step(
     url: str, pool: Path, rate: float, seconds: float, timeout: float, out: Path,
-    cpus: str | None = None, settle: float = 1.0,
+    cpus: str | None = None, settle: float = 1.0, vus: int | None = None,
 ) -> dict[str, Any]:  # fmt: skip
     """One k6 run at ``rate``: ``settle`` seconds not counted, then ``seconds`` measured; its
-    metrics (k6's summary) and the CPU k6 used (``k6_cpu_seconds``)."""
+    metrics (k6's summary) and the CPU k6 used (``k6_cpu_seconds``). ``vus``: the virtual users
+    (each with its own keep-alive connection) allocated up front; by default as many as
+    locust's simulated users at that rate, so both hold the same number of connections."""
     script = out.parent / "k6-step.js"
     script.write_text(SCRIPT)
     env = {
         "URL": url, "POOL": str(pool), "RATE": f"{rate:g}", "SECONDS": f"{seconds:g}",
         "TIMEOUT": f"{timeout:g}", "OUT": str(out), "SETTLE": f"{settle:g}",
+        "VUS": str(vus or max(10, math.ceil(rate / 4))),
         "K6_NO_USAGE_REPORT": "true", "PATH": "/usr/bin:/bin",
     }  # fmt: skip
     argv = [binary(), "run", "--quiet", "--no-color", str(script)]
@@ -141,7 +144,7 @@ def capacity(
     for i, rate in enumerate(rates, start=1):
         metrics = run_step(
             url, pool, rate, knobs.duration, knobs.client_timeout, out_dir / f"k6-step-{i}.json",
-            cpus, knobs.settle,
+            cpus, knobs.settle, users_for(rate, knobs.user_rate),
         )  # fmt: skip
         step = step_result(metrics, rate, knobs.duration, knobs, knobs.settle)
         steps.append(step)
@@ -175,6 +178,7 @@ def bracket(
             metrics = run_step(
                 url, pool, rates[i], knobs.duration, knobs.client_timeout,
                 out_dir / f"k6-{rates[i]:g}.json", cpus, knobs.settle,
+                users_for(rates[i], knobs.user_rate),
             )  # fmt: skip
             tried[i] = step_result(metrics, rates[i], knobs.duration, knobs, knobs.settle)
         return tried[i]
