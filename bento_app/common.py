@@ -17,6 +17,7 @@ from starlette.routing import Route
 from bento_app import tuning
 from bento_app.model_ref import artifact_file
 from shared import gcwatch
+from shared.hotswap import LivePredictor
 from shared.predictor import Predictor
 from shared.settings import get_settings
 
@@ -28,14 +29,19 @@ def worker_setup() -> dict[str, Any]:
     return tuning.apply(get_settings())
 
 
-def load_predictor(model: bentoml.Model) -> tuple[Predictor, dict[str, Any]]:
+def load_predictor(model: bentoml.Model) -> tuple[Callable[[], Predictor], dict[str, Any]]:
     """The Predictor from the store's copy of the artifact (checksum verified), then the
-    garbage-collection choices, once the model is in memory; returns (predictor, GC facts)."""
+    garbage-collection choices, once the model is in memory. Returns a callable giving the
+    Predictor for a request (with ``model_hot_swap``, the version models/CURRENT names, swapped
+    in place: shared.hotswap) and facts for /info."""
+    settings = get_settings()
     path = Path(model.path_of(artifact_file(model.tag)))
     predictor = Predictor.from_artifact(path)
     if predictor.version != model.tag.version:
         raise RuntimeError(f"store model {model.tag} holds artifact version {predictor.version}")
-    return predictor, gcwatch.apply(get_settings())
+    swap = settings.model_hot_swap and settings.model_version is None
+    current = LivePredictor(settings, predictor).get if swap else (lambda: predictor)
+    return current, {**gcwatch.apply(settings), "model_hot_swap": swap}
 
 
 def serving(service: Any, instance: Any) -> dict[str, Any]:
@@ -65,7 +71,7 @@ def info_app(service: Callable[[], Any]) -> Starlette:
 
     async def _info(request: Request) -> JSONResponse:
         instance = bentoml.get_current_service()
-        return JSONResponse({**instance.predictor.info(), "serving": serving(service(), instance)})
+        return JSONResponse({**instance.current().info(), "serving": serving(service(), instance)})
 
     return Starlette(routes=[Route("/info", _info, methods=["GET"])])
 
@@ -73,9 +79,18 @@ def info_app(service: Callable[[], Any]) -> Starlette:
 class ModelVersionHeader:
     """ASGI middleware: every HTTP response says which model version answered."""
 
+    NAME = MODEL_VERSION_HEADER.lower().encode()
+
     def __init__(self, app, version: str) -> None:
         self.app = app
-        self.header = (MODEL_VERSION_HEADER.lower().encode(), version.encode())
+        self.version = version  # the model the worker started with
+
+    def current(self) -> bytes:
+        """The version answering now (a hot swap may have replaced the start-up one)."""
+        try:
+            return bentoml.get_current_service().current().version.encode()
+        except Exception:  # no service instance yet (start-up, health probes)
+            return self.version.encode()
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -83,7 +98,10 @@ class ModelVersionHeader:
 
         async def send_with_header(message):
             if message["type"] == "http.response.start":
-                message = {**message, "headers": [*message.get("headers", []), self.header]}
+                headers = message.get("headers", [])
+                # an API response names the version that answered (set by the API itself)
+                if not any(name.lower() == self.NAME for name, _ in headers):
+                    message = {**message, "headers": [*headers, (self.NAME, self.current())]}
             await send(message)
 
         return await self.app(scope, receive, send_with_header)

@@ -23,7 +23,13 @@ from __future__ import annotations
 
 import bentoml
 
-from bento_app.common import ModelVersionHeader, info_app, load_predictor, worker_setup
+from bento_app.common import (
+    MODEL_VERSION_HEADER,
+    ModelVersionHeader,
+    info_app,
+    load_predictor,
+    worker_setup,
+)
 from bento_app.model_ref import model_tag
 from shared.schema import ClassifyResponse, CreditApplication
 
@@ -45,21 +51,24 @@ class CreditRiskClassifier:
 
     def __init__(self) -> None:
         # verifies the sha256 before unpickling; then gc.freeze() if the settings say so
-        self.predictor, gc_facts = load_predictor(self.model)
+        self.current, gc_facts = load_predictor(self.model)  # current(): this request's model
         self.tuning = {**TUNING, **gc_facts}
 
     @bentoml.api(route="/classify")
-    async def classify(self, application: CreditApplication, /) -> ClassifyResponse:
+    async def classify(
+        self, application: CreditApplication, /, ctx: bentoml.Context
+    ) -> ClassifyResponse:
         """Score one application (the course's flat JSON body)."""
-        prediction = self.predictor.predict_one(application.model_dump())
-        return ClassifyResponse(**prediction.to_dict())
+        predictor = self.current()
+        ctx.response.headers[MODEL_VERSION_HEADER] = predictor.version
+        return ClassifyResponse(**predictor.predict_one(application.model_dump()).to_dict())
 
     @bentoml.api(route="/classify_batch", batchable=True, max_batch_size=64, max_latency_ms=10_000)
     async def classify_batch(
         self, applications: list[CreditApplication], /
     ) -> list[ClassifyResponse]:
         """Score a JSON list of applications; concurrent calls are merged (adaptive batching)."""
-        predictions = self.predictor.predict_many(a.model_dump() for a in applications)
+        predictions = self.current().predict_many(a.model_dump() for a in applications)
         return [ClassifyResponse(**p.to_dict()) for p in predictions]
 
 

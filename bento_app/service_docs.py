@@ -27,16 +27,16 @@ class CreditRiskClassifier:
     model = bentoml.models.BentoModel(model_tag())
 
     def __init__(self) -> None:
-        self.predictor, gc_facts = load_predictor(self.model)
+        self.current, gc_facts = load_predictor(self.model)  # current(): this request's model
         self.tuning = {**TUNING, **gc_facts}
 
     @bentoml.api(route="/classify")
     def classify(self, application: CreditApplication, /) -> ClassifyResponse:
-        return ClassifyResponse(**self.predictor.predict_one(application.model_dump()).to_dict())
+        return ClassifyResponse(**self.current().predict_one(application.model_dump()).to_dict())
 
     @bentoml.api(route="/classify_batch", batchable=True)
     def classify_batch(self, applications: list[CreditApplication], /) -> list[ClassifyResponse]:
-        predictions = self.predictor.predict_many(a.model_dump() for a in applications)
+        predictions = self.current().predict_many(a.model_dump() for a in applications)
         return [ClassifyResponse(**p.to_dict()) for p in predictions]
 
 

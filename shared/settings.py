@@ -73,6 +73,13 @@ class Settings(BaseSettings):
         default=False, description="validate with shared.schema, JSON 400s (BentoML's contract)"
     )
     flask_metrics: bool = Field(default=False, description="Prometheus /metrics for Flask")
+    model_hot_swap: bool = Field(
+        default=False,
+        description="swap the model in place when models/CURRENT changes (no worker restart)",
+    )
+    model_swap_check_s: float = Field(
+        default=1.0, gt=0, description="how often a worker looks at models/CURRENT (s)"
+    )
     gc_freeze: bool = Field(
         default=False, description="gc.freeze() in each worker once the model is loaded"
     )

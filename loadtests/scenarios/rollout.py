@@ -1,12 +1,14 @@
 """rollout: a new model version rolled out and back under a steady load (make rollout).
 
-The same mechanism on every server: ``promote`` the version (verified, written to
-models/CURRENT atomically; every version already in the BentoML store), then SIGHUP to the
-server's master process (gunicorn's master, or `bentoml serve`'s arbiter), which starts new
-workers that read CURRENT and stops the old ones. Plan: v1 serving, v2 from 1/3 of the hold,
-v1 again from 2/3. Every response's X-Model-Version is in the timeline; per switch the report
-gives the failed requests by kind, the seconds until only the new version answers, the latency
-bump and the longest stretch without a request sent, with a chart of the versions over time.
+``promote`` the version (verified, written to models/CURRENT atomically; every version
+already in the BentoML store), then, on a server that swaps models in place (its /info says
+``model_hot_swap``: shared.hotswap), nothing more: each worker loads the new version beside
+the old and swaps; on any other, SIGHUP to the server's master process (gunicorn's master, or
+`bentoml serve`'s arbiter), which starts new workers that read CURRENT and stops the old
+ones. Plan: v1 serving, v2 from 1/3 of the hold, v1 again from 2/3. Every response's
+X-Model-Version is in the timeline; per switch the report gives the failed requests by kind,
+the seconds until only the new version answers, the latency bump and the longest stretch
+without a request sent, with a chart of the versions over time.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from loadtests.scenarios.base import Scenario, Summary
 KEEPALIVE_RACE = "no response (HTTPConnectionClosed)"
 STEADY_S = 10  # the seconds before the first switch that give the steady p99
 SWITCH = "promote + SIGHUP"
+SWAP = "promote, swapped in place"  # servers with model_hot_swap (shared.hotswap)
 SWITCHES = {"v2": "v2", "v1 again": "v1"}  # phase label -> which version it switches to
 
 
@@ -32,7 +35,7 @@ SWITCHES = {"v2": "v2", "v1 again": "v1"}  # phase label -> which version it swi
 class Switch:
     to: str
     rollback: bool
-    at: float  # epoch seconds of the SIGHUP
+    at: float  # epoch seconds of the switch (the promote, and the SIGHUP if any)
     requests: int
     failed: int
     failed_by_kind: dict[str, int]
@@ -112,7 +115,7 @@ class Rollout(Scenario):
     def describe(self, k: Knobs) -> str:
         return (
             f"{k.rate:g} req/s for {k.duration:g} s: v1, switch to v2 at 1/3, back to v1 at 2/3 "
-            "(promote + SIGHUP)"
+            "(promote; SIGHUP unless the server swaps in place)"
         )
 
     # --- the operator ------------------------------------------------------------------------
@@ -127,7 +130,10 @@ class Rollout(Scenario):
         import_all(settings)  # every version in the BentoML store before anything switches
         op.saved["current"] = artifact.current_version(settings.model_dir)
         artifact.promote(settings, v1)
-        op.extras.update(v1=v1, v2=v2, mechanism=f"models/CURRENT ({SWITCH})")
+        swap = bool(op.server and op.server.info()["serving"].get("model_hot_swap"))
+        op.extras.update(
+            v1=v1, v2=v2, hot_swap=swap, mechanism=f"models/CURRENT ({SWAP if swap else SWITCH})"
+        )
 
     def act(self, phase_label: str, op) -> list:
         if phase_label not in SWITCHES:
@@ -138,6 +144,8 @@ class Rollout(Scenario):
         server = op.require_server()
         version = op.extras[SWITCHES[phase_label]]
         artifact.promote(get_settings(), version)
+        if op.extras.get("hot_swap"):  # the workers notice CURRENT and swap in place
+            return [op.event(phase_label, SWAP, version)]
         server.signal(signal.SIGHUP)
         return [op.event(phase_label, SWITCH, version)]
 
@@ -153,7 +161,7 @@ class Rollout(Scenario):
     def summarize(self, run) -> RolloutSummary:
         rec, rows, target = run.record, run.rows, run.target
         v1, v2 = rec.extras["v1"], rec.extras["v2"]
-        switches = [e for e in rec.events if e.action == SWITCH]
+        switches = [e for e in rec.events if e.action in (SWITCH, SWAP)]
         first = switches[0].at if switches else rec.end
         steady = window(rows, first - STEADY_S, first, prefix(target)).pct(0.99)
         out = []
@@ -228,7 +236,7 @@ class Rollout(Scenario):
         ]
         return lines + [
             "",
-            "Per switch, from its SIGHUP to the next (1 s resolution, by request start time): "
+            "Per switch, from it to the next (1 s resolution, by request start time): "
             "'only the new version after' is the first second from which every response came "
             f"from the new version; 'during' is from the switch to one second after that; 'p99 "
             f"steady' is the {STEADY_S} s before the first switch. Requests wait in the listening "
@@ -304,7 +312,8 @@ class Rollout(Scenario):
                 x = event.at - rec.start
                 for ax in (share_ax, lat_ax):
                     ax.axvline(x, color="black", ls="--", lw=1)
-                share_ax.text(x + 0.3, 50, f"SIGHUP\n→ {event.detail}", fontsize=8, va="center")
+                how = "SIGHUP" if event.action == SWITCH else "swap"
+                share_ax.text(x + 0.3, 50, f"{how}\n→ {event.detail}", fontsize=8, va="center")
             share_ax.set_title(
                 f"{rec.profile.label}: {s.requests} requests, {s.failed} failed\n"
                 f"{rec.workers} worker(s), {run.knobs.rate:g} req/s", fontsize=10,
@@ -316,7 +325,7 @@ class Rollout(Scenario):
             share_ax.legend(loc="lower left", fontsize=8)
             lat_ax.legend(loc="upper left", fontsize=8)
             lat_ax.grid(alpha=0.3)
-        charts.save(fig, path, "Rollout v1 → v2 → v1 under steady load (promote + SIGHUP)")
+        charts.save(fig, path, "Rollout v1 → v2 → v1 under steady load")
 
 
 CHALLENGER = {"num_boost_round": 60, "max_depth": 4}  # v2 when no other version exists

@@ -35,7 +35,8 @@ def test_default_plan():
         ("v1 again", 20, 50, True),
     ]
     assert ROLLOUT.describe(k) == (
-        "50 req/s for 60 s: v1, switch to v2 at 1/3, back to v1 at 2/3 (promote + SIGHUP)"
+        "50 req/s for 60 s: v1, switch to v2 at 1/3, back to v1 at 2/3 "
+        "(promote; SIGHUP unless the server swaps in place)"
     )
     assert ROLLOUT.planned_seconds(k) == 63
     assert not ROLLOUT.in_all  # its own make target
