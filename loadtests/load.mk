@@ -27,6 +27,7 @@ EXPECT_WORKERS ?= 1
 START_SERVER   ?= 1
 REPORT_DIR     ?=
 LADDER         ?= flask,flask-2w,flask-tuned,flask-features,bento-docs,bento-async,bento,bento-uvloop,bento-timerfix,bento-tuned,bento-nometrics,bento-tuned-2w
+SOAK_MINUTES   ?= 10
 ROLLOUT_RATE     ?= 50
 ROLLOUT_DURATION ?= 60
 ROLLOUT_WORKERS  ?= 1
@@ -39,7 +40,7 @@ DASH_ARGS  := --workers $(SERVER_WORKERS) $(if $(filter-out 0,$(PROCESSES)),--pr
               $(if $(filter 0 no false,$(START_SERVER)),--no-server)
 
 .PHONY: load compare compare-all locust locust-flask locust-bento locust-master locust-worker \
-        load-report load-list test-load rollout rollout-compare profile ladder
+        load-report load-list test-load rollout rollout-compare profile ladder crash soak
 
 load: model ## one headless run: SCENARIO= PROFILE=flask|bento|... [RATE= USERS= DURATION= KNOBS="k=v" SERVER_WORKERS=1 URL=]
 	$(LOADTESTS) run --scenario $(SCENARIO) --profile $(PROFILE) --workers $(SERVER_WORKERS) \
@@ -53,6 +54,13 @@ compare-all: model ## every scenario compared (~25 min on 2 cores for two profil
 
 ladder: model ## the tuning ladder: a profile per step (LADDER=...), capacity at SLO, p99 and CPU per request at one rate -> reports/compare-tuning-*/
 	$(LOADTESTS) compare --scenario tuning --profiles $(LADDER) --repeats $(REPEATS) $(LOAD_KNOBS)
+
+crash: model ## SIGKILL a server worker under half load, at 1 and 2 workers: lost requests, stall, recovery (PROFILES=, RATE=)
+	$(LOADTESTS) compare --scenario crash --profiles $(PROFILES) --repeats $(REPEATS) $(LOAD_KNOBS)
+
+soak: model ## a long steady load (SOAK_MINUTES=10, RATE=300): memory per worker, p99 drift, errors
+	$(LOADTESTS) compare --scenario soak --profiles $(PROFILES) --repeats 1 \
+	  --set soak_minutes=$(SOAK_MINUTES) $(LOAD_KNOBS)
 
 profile: model ## diagnosis: py-spy flame graphs, CPU per request by kind of code, GC pauses (PROFILES=, RATE=250 DURATION=30)
 	$(LOADTESTS) compare --scenario profile --profiles $(PROFILES) --repeats 1 $(LOAD_KNOBS)

@@ -150,6 +150,8 @@ class RunRecord(_Model):
     server_cpu: ServerCpu | None  # None: an external server (its CPU is not measured)
     # CPU seconds of the server's process tree during each phase (by label; 0.5 s snapshots)
     phase_server_cpu: dict[str, float] = Field(default_factory=dict)
+    # resident memory of each server process over the run: [epoch s, {pid: MB}] every ~2 s
+    server_rss: list[tuple[float, dict[str, float]]] = Field(default_factory=list)
     adaptive_batches: BatchStats | None  # None: the server formed no adaptive batch
     events: list[Event] = Field(default_factory=list)
     extras: dict[str, Any] = Field(default_factory=dict)  # scenario-specific facts

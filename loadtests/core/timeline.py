@@ -48,6 +48,7 @@ class Cell:
     failures: int = 0
     codes: Counter = field(default_factory=Counter)
     hist: Counter = field(default_factory=Counter)
+    fail_hist: Counter = field(default_factory=Counter)  # latencies of the failed requests only
     errors: Counter = field(default_factory=Counter)
     versions: Counter = field(default_factory=Counter)
 
@@ -56,6 +57,7 @@ class Cell:
         self.failures += other["fail"]
         self.codes.update({int(k): v for k, v in other["codes"].items()})
         self.hist.update({int(k): v for k, v in other["rt"].items()})
+        self.fail_hist.update({int(k): v for k, v in other.get("rt_fail", {}).items()})
         self.errors.update(other.get("errors", {}))
         self.versions.update(other.get("versions", {}))
 
@@ -67,6 +69,7 @@ class Cell:
             "fail": self.failures,
             "codes": {str(k): v for k, v in sorted(self.codes.items())},
             "rt": {str(k): v for k, v in sorted(self.hist.items())},
+            "rt_fail": {str(k): v for k, v in sorted(self.fail_hist.items())},
             "errors": dict(sorted(self.errors.items())),
             "versions": dict(sorted(self.versions.items())),
         }
@@ -95,6 +98,7 @@ class Timeline:
         cell.codes[status] += 1
         cell.hist[bucket_ms(response_ms)] += 1
         if error is not None:
+            cell.fail_hist[bucket_ms(response_ms)] += 1
             cell.failures += 1
             cell.errors[error] += 1
         if version:
@@ -140,6 +144,20 @@ class Window:
     hist: Mapping[int, int]
     errors: Mapping[str, int]
     versions: Mapping[str, int]
+    fail_hist: Mapping[int, int] = field(default_factory=dict)
+
+    @property
+    def ok_hist(self) -> dict[int, int]:
+        """Latencies of the requests answered correctly."""
+        return {
+            ms: n - self.fail_hist.get(ms, 0)
+            for ms, n in self.hist.items()
+            if n > self.fail_hist.get(ms, 0)
+        }
+
+    def ok_within(self, ms: float) -> int:
+        """Requests answered correctly in at most ``ms``."""
+        return sum(n for value, n in self.ok_hist.items() if value <= ms)
 
     @property
     def seconds(self) -> int:
@@ -193,6 +211,7 @@ def window(
         dict(total.hist),
         dict(total.errors),
         dict(total.versions),
+        dict(total.fail_hist),
     )
 
 

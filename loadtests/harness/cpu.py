@@ -69,3 +69,23 @@ def tree_at(snaps: list[Snapshot], pid: int, at: float) -> float:
     if b.at <= a.at:
         return ca
     return ca + (cb - ca) * (at - a.at) / (b.at - a.at)
+
+
+def rss_mb(root_pid: int) -> dict[str, float]:
+    """Resident memory (MB) of every process in a server's tree, keyed "<pid> <role>": the
+    root is the "master" (gunicorn's, or `bentoml serve`), leaves are "worker"s."""
+    try:
+        root = psutil.Process(root_pid)
+        procs = [root, *root.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return {}
+    out = {}
+    for proc in procs:
+        try:
+            role = (
+                "master" if proc.pid == root_pid else "worker" if not proc.children() else "process"
+            )
+            out[f"{proc.pid} {role}"] = round(proc.memory_info().rss / 2**20, 1)
+        except psutil.NoSuchProcess:
+            continue
+    return out

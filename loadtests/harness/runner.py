@@ -48,6 +48,7 @@ from shared.settings import PROJECT_ROOT
 
 REPORTS = PROJECT_ROOT / "reports"
 GRACE_S = 90.0  # on top of the planned duration before a locust run is killed
+RSS_EVERY_S = 2.0  # how often the server's memory is sampled
 
 
 def stamp() -> str:
@@ -180,13 +181,17 @@ def execute(
         )
         watcher = _PhaseWatcher(files["phase_file"], scenario, op)
         snaps = [cpu.Snapshot.take(time.time(), roots)]
-        last = {"echo": 0.0, "snap": 0.0}
+        rss: list[tuple[float, dict[str, float]]] = []
+        last = {"echo": 0.0, "snap": 0.0, "rss": -RSS_EVERY_S}
 
         def tick(elapsed: float) -> None:
             watcher.poll()
             if elapsed - last["snap"] >= 0.5:
                 last["snap"] = elapsed
                 snaps.append(cpu.Snapshot.take(time.time(), roots))
+            if server is not None and elapsed - last["rss"] >= RSS_EVERY_S:
+                last["rss"] = elapsed
+                rss.append((round(time.time(), 2), cpu.rss_mb(server.process.pid)))
             if elapsed - last["echo"] >= 15:
                 last["echo"] = elapsed
                 done = _progress(out / "locust_stats.csv")
@@ -307,6 +312,7 @@ def execute(
             else None
         ),
         phase_server_cpu=phase_cpu,
+        server_rss=rss,
         adaptive_batches=batches,
         events=watcher.events,
         extras=op.extras,

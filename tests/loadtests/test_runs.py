@@ -96,7 +96,7 @@ def test_a_blank_or_wrong_value_is_refused(steady, where, key, value, message):
         (lambda m: m["knobs"].update(rate="", warmup=None), "blank knobs: rate, warmup"),
         (lambda m: m["knobs"].update(step_factor=2.0), "unknown knob 'step_factor'"),
         (lambda m: m["knobs"].update(rate=0), r"rate: Input should be greater than 0"),
-        (lambda m: m.update(scenario="soak"), "unknown scenario 'soak'"),
+        (lambda m: m.update(scenario="nosuch"), "unknown scenario 'nosuch'"),
     ],
 )
 def test_knobs_the_scenario_cannot_read_are_refused(steady, change, message):

@@ -102,6 +102,7 @@ def record_data(**over) -> dict:
         },
         "server_cpu": {"seconds": 4.0, "percent_of_one_core": 17.0, "ms_per_request": 1.7},
         "phase_server_cpu": {"warmup": 0.5, "hold": 3.4},
+        "server_rss": [[T0 + 2, {"100 master": 50.5, "101 worker": 210.0}]],
         "adaptive_batches": None,
         "events": [{"at": T0 + 5, "phase": "hold", "action": "switch", "detail": "v2"}],
         "extras": {"note": 1},

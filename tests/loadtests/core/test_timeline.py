@@ -222,3 +222,16 @@ def test_per_second_gives_every_whole_second_empty_ones_included():
     assert all(w.seconds == 1 for w in seconds)
     assert [w.n for w in per_second(rows, 99, 103, prefix("bento"))] == [0, 0, 1, 0]
     assert per_second(rows, 100.5, 100.9, prefix("flask")) == []
+
+
+def test_failed_latencies_are_kept_apart():
+    from loadtests.core.timeline import Timeline, prefix, window
+
+    tl = Timeline()
+    tl.record("a classify", 10.1, 5, 200)
+    tl.record("a classify", 10.2, 7, 200)
+    tl.record("a classify", 10.3, 30, 503, "HTTP 503")
+    w = window(tl.rows(), 10, 11, prefix("a"))
+    assert w.fail_hist == {30: 1}
+    assert w.ok_hist == {5: 1, 7: 1}
+    assert w.ok_within(6) == 1 and w.ok_within(100) == 2

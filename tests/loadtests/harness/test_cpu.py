@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -117,3 +118,16 @@ def test_tree_at_interpolates_between_snapshots():
     assert cpu.tree_at(snaps, 7, 11.0) == 1.5
     assert cpu.tree_at(snaps, 7, 9.0) == 1.0 and cpu.tree_at(snaps, 7, 13.0) == 2.0
     assert cpu.tree_at(snaps, 8, 11.0) == 0.0
+
+
+def test_rss_names_the_master_and_its_workers():
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        time.sleep(0.2)
+        found = cpu.rss_mb(os.getpid())
+    finally:
+        child.kill()
+        child.wait()
+    assert f"{os.getpid()} master" in found and f"{child.pid} worker" in found
+    assert all(mb > 1 for mb in found.values())
+    assert cpu.rss_mb(2**22 + 12345) == {}
