@@ -36,7 +36,7 @@ def load_predictor(model: bentoml.Model) -> tuple[Callable[[], Predictor], dict[
     in place: shared.hotswap) and facts for /info."""
     settings = get_settings()
     path = Path(model.path_of(artifact_file(model.tag)))
-    predictor = Predictor.from_artifact(path)
+    predictor = Predictor.from_artifact(path, settings.model_cost_ms)
     if predictor.version != model.tag.version:
         raise RuntimeError(f"store model {model.tag} holds artifact version {predictor.version}")
     swap = settings.model_hot_swap and settings.model_version is None

@@ -62,7 +62,8 @@ class LivePredictor:
             if version is None or version == self.current.version:
                 return
             path = artifact.bin_path(self.settings.model_dir, self.settings.model_name, version)
-            self.current = Predictor.from_artifact(path)  # verified before unpickling
+            # verified before unpickling
+            self.current = Predictor.from_artifact(path, self.settings.model_cost_ms)
             self.swaps += 1
             log.info("model %s is now served (hot swap)", version)
         except Exception as exc:  # keep serving the old version; say why

@@ -13,6 +13,7 @@ the way the course's app treats it.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from numbers import Number
@@ -41,8 +42,13 @@ class Prediction:
 
 
 class Predictor:
-    def __init__(self, vectorizer: Any, booster: Any, metadata: Mapping[str, Any]):
+    def __init__(
+        self, vectorizer: Any, booster: Any, metadata: Mapping[str, Any], call_cost_ms: float = 0.0
+    ):
         self.vectorizer = vectorizer
+        # A synthetic, labelled extra cost per model call (setting model_cost_ms): CPU burnt
+        # once per call whatever the rows, like a heavier model's fixed cost; 0 = the real model.
+        self.call_cost_s = call_cost_ms / 1000
         self.booster = booster
         self.booster.set_param({"nthread": 1})
         self.metadata = dict(metadata)
@@ -60,13 +66,14 @@ class Predictor:
     # --- construction ------------------------------------------------------------------------
 
     @classmethod
-    def from_artifact(cls, path: Path) -> Predictor:
+    def from_artifact(cls, path: Path, call_cost_ms: float = 0.0) -> Predictor:
         art = artifact_io.load(path)
-        return cls(art.vectorizer, art.booster, art.metadata)
+        return cls(art.vectorizer, art.booster, art.metadata, call_cost_ms)
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None) -> Predictor:
-        return cls.from_artifact(artifact_io.resolve_path(settings or get_settings()))
+        settings = settings or get_settings()
+        return cls.from_artifact(artifact_io.resolve_path(settings), settings.model_cost_ms)
 
     @property
     def data_source(self) -> str:
@@ -118,6 +125,8 @@ class Predictor:
         matrix = self.features(records)
         if len(matrix) == 0:
             return np.zeros(0, dtype=np.float32)
+        if self.call_cost_s:
+            _burn(self.call_cost_s)
         return np.asarray(self.booster.inplace_predict(matrix), dtype=np.float32).reshape(-1)
 
     def _prediction(self, probability: float) -> Prediction:
@@ -128,3 +137,11 @@ class Predictor:
 
     def predict_many(self, records: Iterable[Mapping[str, Any]]) -> list[Prediction]:
         return [self._prediction(float(p)) for p in self.probabilities(records)]
+
+
+def _burn(seconds: float) -> None:
+    """Busy CPU for ``seconds`` of this thread's CPU time (not wall time: a worker that is
+    descheduled meanwhile still pays the full cost)."""
+    end = time.thread_time() + seconds
+    while time.thread_time() < end:
+        pass

@@ -73,6 +73,12 @@ class Settings(BaseSettings):
         default=False, description="validate with shared.schema, JSON 400s (BentoML's contract)"
     )
     flask_metrics: bool = Field(default=False, description="Prometheus /metrics for Flask")
+    model_cost_ms: float = Field(
+        default=0.0,
+        ge=0,
+        description="a synthetic extra CPU cost per model call (ms): stands in for a heavier "
+        "model in the batching experiments; 0 = the real model alone",
+    )
     model_hot_swap: bool = Field(
         default=False,
         description="swap the model in place when models/CURRENT changes (no worker restart)",

@@ -104,3 +104,18 @@ def test_empty_batch(predictor):
 
 def test_single_thread(predictor):
     assert '"nthread":"1"' in predictor.booster.save_config().replace(" ", "")
+
+
+def test_a_synthetic_call_cost_burns_cpu_per_call_and_changes_nothing_else(trained, test_rows):
+    import time
+
+    from shared.predictor import Predictor
+
+    plain, slow = Predictor.from_artifact(trained[0]), Predictor.from_artifact(trained[0], 5.0)
+    rows = test_rows[:20]
+    start = time.thread_time()
+    slow_one, slow_many = slow.predict_one(rows[0]), slow.predict_many(rows)
+    spent = time.thread_time() - start
+    assert spent >= 0.010  # two calls, 5 ms each, whatever the number of rows
+    assert slow_one == plain.predict_one(rows[0])
+    assert slow_many == plain.predict_many(rows)
