@@ -35,6 +35,18 @@ def _knob_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--set", action="append", default=[], metavar="KNOB=VALUE", help="any knob")
     group.add_argument("--users", default=None, help="users at the rate (sets user_rate)")
     parser.add_argument("--processes", type=int, default=0, help="locust --processes")
+    parser.add_argument(
+        "--server-set",
+        action="append",
+        default=[],
+        metavar="SETTING=VALUE",
+        help="a shared.settings value for every server of this run (e.g. model_cost_ms=2)",
+    )
+
+
+def _profiles(names: str | list[str], args: argparse.Namespace) -> list[profiles.ServerProfile]:
+    extra = parse_assignments(args.server_set)
+    return [profiles.with_settings(p, extra) for p in profiles.parse(names)]
 
 
 def _overrides(args: argparse.Namespace, scenario: scenarios.Scenario | None) -> dict[str, str]:
@@ -58,7 +70,7 @@ def _run(args: argparse.Namespace) -> int:
     from loadtests.reporting.console import summary_lines
 
     scenario = scenarios.get(args.scenario)
-    profile = profiles.get(args.profile)
+    (profile,) = _profiles([args.profile], args)
     knobs = scenario.knobs(_overrides(args, scenario))
     out = Path(args.out) if args.out else REPORTS / f"{stamp()}-{scenario.name}-{profile.name}"
     workers = profile.workers_for(args.workers)
@@ -100,7 +112,7 @@ def _compare(args: argparse.Namespace) -> int:
     if args.repeats < 1:
         raise SystemExit("--repeats must be >= 1")
     overrides = _overrides(args, chosen[0] if len(chosen) == 1 else None)
-    compare(chosen, profiles.parse(args.profiles), args.repeats, overrides, args.processes)
+    compare(chosen, _profiles(args.profiles, args), args.repeats, overrides, args.processes)
     return 0
 
 

@@ -16,6 +16,7 @@ RATE           ?=
 USERS          ?=
 DURATION       ?=
 KNOBS          ?=
+SERVER_SET     ?=
 SERVER_WORKERS ?= 1
 PROCESSES      ?= 0
 URL            ?=
@@ -35,7 +36,8 @@ ROLLOUT_WORKERS  ?= 1
 LOADTESTS  := $(PY) -m loadtests
 LOAD_KNOBS := $(if $(RATE),--rate $(RATE)) $(if $(USERS),--users $(USERS)) \
               $(if $(DURATION),--duration $(DURATION)) $(foreach k,$(KNOBS),--set $(k)) \
-              $(if $(filter-out 0,$(PROCESSES)),--processes $(PROCESSES))
+              $(if $(filter-out 0,$(PROCESSES)),--processes $(PROCESSES)) \
+              $(foreach s,$(SERVER_SET),--server-set $(s))
 DASH_ARGS  := --workers $(SERVER_WORKERS) $(if $(filter-out 0,$(PROCESSES)),--processes $(PROCESSES)) \
               $(if $(filter 0 no false,$(START_SERVER)),--no-server)
 

@@ -126,6 +126,21 @@ def get(name: str) -> ServerProfile:
     return profiles[name]
 
 
+def with_settings(profile: ServerProfile, extra: dict[str, Any]) -> ServerProfile:
+    """The profile with more settings (``--server-set``), its label saying which (validated
+    like a profile file)."""
+    if not extra:
+        return profile
+    note = ", ".join(f"{k}={v}" for k, v in extra.items())
+    data = profile.model_dump()
+    data["settings"] = {**profile.settings, **extra}
+    data["label"] = f"{profile.label} [{note}]"
+    try:
+        return ServerProfile(**data)
+    except ValueError as exc:
+        raise ProfileError(f"--server-set {note}: {exc}") from None
+
+
 def parse(names: str | list[str] | tuple[str, ...] | None) -> list[ServerProfile]:
     """'flask,bento' -> their profiles, in that order (the first is the baseline)."""
     if names is None or names == "":

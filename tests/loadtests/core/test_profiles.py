@@ -162,3 +162,16 @@ def test_parse_refuses_duplicates_and_unknown_names():
         profiles.parse("flask,tomcat")
     with pytest.raises(ProfileError, match="unknown profile"):
         profiles.get("Flask")
+
+
+def test_with_settings_adds_settings_and_says_so_in_the_label():
+    from loadtests.core.profiles import ProfileError, get, with_settings
+
+    base = get("flask")
+    assert with_settings(base, {}) is base
+    heavy = with_settings(base, {"model_cost_ms": "2"})
+    assert heavy.name == "flask" and heavy.settings["model_cost_ms"] == "2"
+    assert heavy.label == "Flask + gunicorn [model_cost_ms=2]"
+    assert heavy.env(9999, 1)["CREDIT_MODEL_COST_MS"] == "2"
+    with pytest.raises(ProfileError, match="not settings"):
+        with_settings(base, {"no_such_setting": 1})
