@@ -13,11 +13,16 @@ builds its uvicorn server: that import is the only hook BentoML gives into the w
   holding a future) stay alive and every full garbage collection walks them
   (docs/upstream-bentoml-timeout-timer-leak.md). The fix cancels the handle as soon as the
   response starts; behaviour is otherwise the same (504 after ``timeout``).
+- ``bento_queue_deadline_ms``: load shedding. A request that waited longer than this in the
+  worker's queue (parsed by uvicorn, not yet started by the event loop) is answered 503 with
+  Retry-After at once, so an overloaded worker spends its time on requests that can still meet
+  the SLO instead of on requests whose clients are about to give up (docs/resiliency.md).
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 
 _ORIGINAL_CALL: Any = None
@@ -75,11 +80,57 @@ def fix_timeout_timers(enabled: bool) -> None:
     TimeoutMiddleware.__call__ = _timeout_call if enabled else _ORIGINAL_CALL
 
 
+def _overloaded(waited_s: float):
+    """A tiny ASGI app: 503 with Retry-After, what a shed request gets (no model, no parsing)."""
+    body = b'{"error":"overloaded: waited %d ms in the worker\'s queue"}' % int(1000 * waited_s)
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+        (b"retry-after", b"1"),
+    ]
+
+    async def app(scope, receive, send) -> None:
+        await send({"type": "http.response.start", "status": 503, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+    return app
+
+
+def shed_after(deadline_ms: float) -> None:
+    """Answer 503 at once to a request whose task waited longer than ``deadline_ms`` between
+    uvicorn parsing its headers and the event loop starting it: under overload the worker's
+    queue is that set of started-but-waiting tasks (BentoML's max_concurrency counts only the
+    requests that already run, so it never fills with async APIs). 0: never shed."""
+    from uvicorn.protocols.http import h11_impl, httptools_impl
+
+    for module in (h11_impl, httptools_impl):
+        cycle = module.RequestResponseCycle
+        if not hasattr(cycle, "_credit_original"):
+            cycle._credit_original = (cycle.__init__, cycle.run_asgi)
+        init, run = cycle._credit_original
+        if not deadline_ms:
+            cycle.__init__, cycle.run_asgi = init, run
+            continue
+        deadline_s = deadline_ms / 1000
+
+        def __init__(self, *args, _init=init, **kwargs) -> None:
+            _init(self, *args, **kwargs)
+            self.credit_arrived = time.monotonic()
+
+        async def run_asgi(self, app, _run=run, _deadline=deadline_s) -> None:
+            waited = time.monotonic() - self.credit_arrived
+            return await _run(self, _overloaded(waited) if waited > _deadline else app)
+
+        cycle.__init__, cycle.run_asgi = __init__, run_asgi
+
+
 def apply(settings: Any) -> dict[str, Any]:
     choose_uvicorn(settings.bento_loop, settings.bento_http)
     fix_timeout_timers(settings.bento_timer_fix)
+    shed_after(settings.bento_queue_deadline_ms)
     return {
         "event_loop": settings.bento_loop,
         "http_parser": settings.bento_http,
         "timeout_timer_fix": settings.bento_timer_fix,
+        "queue_deadline_ms": settings.bento_queue_deadline_ms,
     }

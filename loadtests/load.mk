@@ -29,6 +29,7 @@ START_SERVER   ?= 1
 REPORT_DIR     ?=
 LADDER         ?= flask,flask-2w,flask-tuned,flask-features,bento-docs,bento-async,bento,bento-uvloop,bento-timerfix,bento-tuned,bento-nometrics,bento-tuned-2w
 SOAK_MINUTES   ?= 10
+CAPACITY       ?= 300
 ROLLOUT_RATE     ?= 50
 ROLLOUT_DURATION ?= 60
 ROLLOUT_WORKERS  ?= 1
@@ -42,7 +43,7 @@ DASH_ARGS  := --workers $(SERVER_WORKERS) $(if $(filter-out 0,$(PROCESSES)),--pr
               $(if $(filter 0 no false,$(START_SERVER)),--no-server)
 
 .PHONY: load compare compare-all locust locust-flask locust-bento locust-master locust-worker \
-        load-report load-list test-load rollout rollout-compare profile ladder crash soak
+        load-report load-list test-load rollout rollout-compare profile ladder crash soak overload
 
 load: model ## one headless run: SCENARIO= PROFILE=flask|bento|... [RATE= USERS= DURATION= KNOBS="k=v" SERVER_WORKERS=1 URL=]
 	$(LOADTESTS) run --scenario $(SCENARIO) --profile $(PROFILE) --workers $(SERVER_WORKERS) \
@@ -56,6 +57,10 @@ compare-all: model ## every scenario compared (~25 min on 2 cores for two profil
 
 ladder: model ## the tuning ladder: a profile per step (LADDER=...), capacity at SLO, p99 and CPU per request at one rate -> reports/compare-tuning-*/
 	$(LOADTESTS) compare --scenario tuning --profiles $(LADDER) --repeats $(REPEATS) $(LOAD_KNOBS)
+
+overload: model ## 1.5x and 3x CAPACITY req/s (the measured capacity, same for all PROFILES): goodput, refusals, recovery
+	$(LOADTESTS) compare --scenario overload --profiles $(PROFILES) --repeats $(REPEATS) \
+	  --set capacity_rps=$(CAPACITY) $(LOAD_KNOBS)
 
 crash: model ## SIGKILL a server worker under half load, at 1 and 2 workers: lost requests, stall, recovery (PROFILES=, RATE=)
 	$(LOADTESTS) compare --scenario crash --profiles $(PROFILES) --repeats $(REPEATS) $(LOAD_KNOBS)

@@ -67,6 +67,11 @@ class Settings(BaseSettings):
     bento_timer_fix: bool = Field(
         default=False, description="cancel BentoML 1.4.40's per-request timeout timer"
     )
+    bento_queue_deadline_ms: float = Field(
+        default=0.0,
+        ge=0,
+        description="shed with 503 a request that waited longer in the worker's queue (0: never)",
+    )
     bento_metrics: bool = Field(default=True, description="BentoML's Prometheus /metrics")
     bento_access_log: bool = Field(default=False, description="BentoML's per-request access log")
     flask_validation: bool = Field(

@@ -83,3 +83,75 @@ def test_choose_uvicorn_makes_auto_mean_the_choice():
     finally:
         config.LOOP_FACTORIES.update(saved[0])
         config.HTTP_PROTOCOLS.update(saved[1])
+
+
+SERVER = """
+import sys, time, uvicorn
+from bento_app import tuning
+
+tuning.shed_after(float(sys.argv[2]))
+
+async def app(scope, receive, send):
+    if scope["type"] != "http":
+        return
+    end = time.thread_time() + 0.02  # 20 ms of CPU per request, on the event loop
+    while time.thread_time() < end:
+        pass
+    await send({"type": "http.response.start", "status": 200, "headers": []})
+    await send({"type": "http.response.body", "body": b"ok"})
+
+uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), loop="asyncio", http=sys.argv[3],
+            log_level="error")
+"""
+
+
+def _burst(deadline_ms: float, http: str, tmp_path) -> list[tuple[int, float, str]]:
+    """20 requests at once on a server that needs 20 ms of CPU for each."""
+    import socket
+    import subprocess
+    import sys
+    import threading
+    import time
+
+    import httpx
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-c", SERVER, str(port), str(deadline_ms), http])
+    try:
+        url = f"http://127.0.0.1:{port}/"
+        for _ in range(100):
+            try:
+                httpx.get(url, timeout=1)
+                break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        results: list[tuple[int, float, str]] = []
+
+        def one() -> None:
+            start = time.perf_counter()
+            resp = httpx.get(url, timeout=10)
+            results.append(
+                (resp.status_code, time.perf_counter() - start, resp.headers.get("retry-after", ""))
+            )
+
+        threads = [threading.Thread(target=one) for _ in range(20)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        return results
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+@pytest.mark.parametrize("http", ["h11", "httptools"])
+def test_a_request_that_waited_past_the_deadline_is_shed_with_503(http, tmp_path):
+    shed = _burst(30, http, tmp_path)
+    codes = sorted(code for code, _, _ in shed)
+    assert 200 in codes and 503 in codes  # the first ones served, the rest refused
+    assert all(retry == "1" for code, _, retry in shed if code == 503)
+    served = _burst(0, http, tmp_path)
+    assert {code for code, _, _ in served} == {200}  # 0: never shed
