@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from loadtests.reporting import markdown
+from loadtests.reporting import markdown, tables
 from loadtests.reporting.runs import Comparison, LoadedRun, load_comparison
 
 NOISE_PCT = 20.0  # other processes above this share of a core make a run "noisy"
@@ -217,7 +217,32 @@ def build_report(compare_dir: Path) -> Path:
         "stats.json, the per-second timeline.json and run.json (the run record: every setting, "
         "the CPU used, what the server reported about itself).",
     ]
+    write_summary(cmp)
     return markdown.write(cmp.path / "report.md", lines)
+
+
+def write_summary(cmp: Comparison) -> Path:
+    """summary.json beside report.md: the headline rows, machine-readable (the scorecard and
+    the README read these, not the Markdown)."""
+    import json
+
+    first = cmp.first
+    dates = sorted(r.record.date for r in cmp.runs)
+    data = {
+        "scenario": cmp.scenario.name,
+        "dates": [dates[0], dates[-1]],
+        "machine": f"{first.machine.cpu_model}, {first.machine.cpu_count} CPUs",
+        "versions": first.versions,
+        "model": first.model.version,
+        "knobs": cmp.knobs.model_dump(),
+        "profiles": [{"name": p.name, "label": p.label} for p in cmp.profiles],
+        "repeats": max(r.record.repeat for r in cmp.runs),
+        "header": tables.header(cmp),
+        "headline": cmp.scenario.headline(cmp),
+    }
+    path = cmp.path / "summary.json"
+    path.write_text(json.dumps(data, indent=1) + "\n")
+    return path
 
 
 def build_index(index_dir: Path, reports: Sequence[Path]) -> Path:

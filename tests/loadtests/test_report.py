@@ -438,3 +438,16 @@ def test_the_latency_chart_pools_each_second_on_its_own(built):
     # both repeats' 20 requests of each second pooled (5x2 4x3 1x10 + 5x4 4x5 1x20): the 10th
     # is at 4 ms (9 at 2 and 3 ms), the 20th at 20 ms
     assert pooled[0.5] == [4.0] * 8 and pooled[0.99] == [20.0] * 8
+
+
+def test_summary_json_carries_the_headline(built):
+    import json
+
+    directory, _text = built["steady"]
+    data = json.loads((directory / "summary.json").read_text())
+    assert data["scenario"] == "steady"
+    assert [p["name"] for p in data["profiles"]] == ["flask", "bento"]
+    assert data["header"][1:3] == ["Flask + gunicorn", "BentoML"]
+    labels = [row[0] for row in data["headline"]]
+    assert any(label.startswith("p99 at") for label in labels)
+    assert data["repeats"] == 2 and data["machine"].startswith(fixtures.CPU_MODEL)
