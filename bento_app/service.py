@@ -32,9 +32,12 @@ from bento_app.common import (
 )
 from bento_app.model_ref import model_tag
 from shared.schema import ClassifyResponse, CreditApplication
+from shared.settings import get_settings
 
 # In each `bentoml serve` worker, before it builds its uvicorn server (bento_app.tuning).
 TUNING = worker_setup()
+# The adaptive batching bounds are arguments of the API's decorator: read when the class is.
+BATCHING = get_settings()
 
 
 @bentoml.asgi_app(info_app(lambda: CreditRiskClassifier), path="/", name="info")
@@ -63,7 +66,12 @@ class CreditRiskClassifier:
         ctx.response.headers[MODEL_VERSION_HEADER] = predictor.version
         return ClassifyResponse(**predictor.predict_one(application.model_dump()).to_dict())
 
-    @bentoml.api(route="/classify_batch", batchable=True, max_batch_size=64, max_latency_ms=10_000)
+    @bentoml.api(
+        route="/classify_batch",
+        batchable=True,
+        max_batch_size=BATCHING.bento_batch_max_size,
+        max_latency_ms=BATCHING.bento_batch_max_latency_ms,
+    )
     async def classify_batch(
         self, applications: list[CreditApplication], /
     ) -> list[ClassifyResponse]:

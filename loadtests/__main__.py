@@ -143,6 +143,14 @@ def _dashboard(args: argparse.Namespace) -> int:
     )
 
 
+def _crossover(args: argparse.Namespace) -> int:
+    from loadtests.harness.crossover import sweep
+
+    costs = [float(c) for c in args.costs.split(",") if c.strip()]
+    sweep(costs, args.repeats, _overrides(args, scenarios.get("crossover")))
+    return 0
+
+
 def _summary(args: argparse.Namespace) -> int:
     from loadtests.reporting.console import stats_lines
 
@@ -196,6 +204,11 @@ def parser() -> argparse.ArgumentParser:
     dash.add_argument("--worker", action="store_true", help="a distributed worker")
     dash.add_argument("--master-host", default="127.0.0.1")
     dash.set_defaults(func=_dashboard)
+    cross = sub.add_parser("crossover", help="capacity of four ways of serving vs model cost")
+    cross.add_argument("--costs", default="0,0.5,1,2,4,8", help="ms per model call")
+    cross.add_argument("--repeats", type=int, default=1)
+    _knob_options(cross)
+    cross.set_defaults(func=_crossover)
     summ = sub.add_parser("summary", help="a table of locust's stats.json in DIR")
     summ.add_argument("dir", type=Path)
     summ.set_defaults(func=_summary)

@@ -30,6 +30,7 @@ REPORT_DIR     ?=
 LADDER         ?= flask,flask-2w,flask-tuned,flask-features,bento-docs,bento-async,bento,bento-uvloop,bento-timerfix,bento-tuned,bento-nometrics,bento-tuned-2w
 SOAK_MINUTES   ?= 10
 CAPACITY       ?= 300
+COSTS          ?= 0,0.5,1,2,4,8
 ROLLOUT_RATE     ?= 50
 ROLLOUT_DURATION ?= 60
 ROLLOUT_WORKERS  ?= 1
@@ -43,7 +44,7 @@ DASH_ARGS  := --workers $(SERVER_WORKERS) $(if $(filter-out 0,$(PROCESSES)),--pr
               $(if $(filter 0 no false,$(START_SERVER)),--no-server)
 
 .PHONY: load compare compare-all locust locust-flask locust-bento locust-master locust-worker \
-        load-report load-list test-load rollout rollout-compare profile ladder crash soak overload
+        load-report load-list test-load rollout rollout-compare profile ladder crash soak overload crossover
 
 load: model ## one headless run: SCENARIO= PROFILE=flask|bento|... [RATE= USERS= DURATION= KNOBS="k=v" SERVER_WORKERS=1 URL=]
 	$(LOADTESTS) run --scenario $(SCENARIO) --profile $(PROFILE) --workers $(SERVER_WORKERS) \
@@ -57,6 +58,9 @@ compare-all: model ## every scenario compared (~25 min on 2 cores for two profil
 
 ladder: model ## the tuning ladder: a profile per step (LADDER=...), capacity at SLO, p99 and CPU per request at one rate -> reports/compare-tuning-*/
 	$(LOADTESTS) compare --scenario tuning --profiles $(LADDER) --repeats $(REPEATS) $(LOAD_KNOBS)
+
+crossover: model ## where batching pays: capacity of Flask/BentoML, single/batched, vs model cost (COSTS=0,0.5,1,2,4,8)
+	$(LOADTESTS) crossover --costs $(COSTS) --repeats $(or $(CROSSOVER_REPEATS),1) $(LOAD_KNOBS)
 
 overload: model ## 1.5x and 3x CAPACITY req/s (the measured capacity, same for all PROFILES): goodput, refusals, recovery
 	$(LOADTESTS) compare --scenario overload --profiles $(PROFILES) --repeats $(REPEATS) \

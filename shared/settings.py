@@ -67,6 +67,15 @@ class Settings(BaseSettings):
     bento_timer_fix: bool = Field(
         default=False, description="cancel BentoML 1.4.40's per-request timeout timer"
     )
+    bento_batch_max_size: int = Field(
+        default=64, ge=1, description="adaptive batching: the most requests merged per call"
+    )
+    bento_batch_max_latency_ms: float = Field(
+        default=10_000,
+        gt=0,
+        description="adaptive batching: BentoML's latency bound (it sheds requests predicted to "
+        "wait longer; as landed 10 s: never)",
+    )
     bento_queue_deadline_ms: float = Field(
         default=0.0,
         ge=0,
