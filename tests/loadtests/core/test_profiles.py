@@ -58,7 +58,7 @@ def test_every_server_kind_starts_a_file_of_the_project():
 def test_env_maps_settings_port_workers_and_host_to_credit_variables():
     flask = profiles.get("flask")
     assert flask.env(port=19696, workers=3) == {
-        **{f"CREDIT_{k.upper()}": str(v) for k, v in flask.settings.items()},
+        **{f"CREDIT_{k.upper()}": str(v).lower() for k, v in flask.settings.items()},
         "CREDIT_FLASK_PORT": "19696",
         "CREDIT_FLASK_WORKERS": "3",
         "CREDIT_HOST": "127.0.0.1",
