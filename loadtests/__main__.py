@@ -151,6 +151,13 @@ def _crossover(args: argparse.Namespace) -> int:
     return 0
 
 
+def _publish(args: argparse.Namespace) -> int:
+    from loadtests.reporting.publish import publish
+
+    print(publish(args.dir, args.name))
+    return 0
+
+
 def _summary(args: argparse.Namespace) -> int:
     from loadtests.reporting.console import stats_lines
 
@@ -209,6 +216,10 @@ def parser() -> argparse.ArgumentParser:
     cross.add_argument("--repeats", type=int, default=1)
     _knob_options(cross)
     cross.set_defaults(func=_crossover)
+    pub = sub.add_parser("publish", help="copy a report into docs/results/NAME (committed)")
+    pub.add_argument("dir", type=Path)
+    pub.add_argument("name")
+    pub.set_defaults(func=_publish)
     summ = sub.add_parser("summary", help="a table of locust's stats.json in DIR")
     summ.add_argument("dir", type=Path)
     summ.set_defaults(func=_summary)

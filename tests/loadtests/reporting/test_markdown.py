@@ -28,3 +28,17 @@ def test_write_ends_the_file_with_exactly_one_newline(tmp_path):
     assert path.read_text() == "# Title\n\n- x\n"
     write(str(tmp_path / "empty.md"), [])
     assert (tmp_path / "empty.md").read_text() == "\n"
+
+
+def test_publish_copies_the_report_but_not_the_raw_runs(tmp_path):
+    from loadtests.reporting.publish import publish
+
+    source = tmp_path / "compare-x"
+    (source / "runs" / "flask-w1-r1").mkdir(parents=True)
+    for name in ("report.md", "chart.png", "summary.json", "comparison.json"):
+        (source / name).write_text(name)
+    (source / "runs" / "flask-w1-r1" / "flame.svg").write_text("<svg/>")
+    (source / "runs" / "flask-w1-r1" / "run.json").write_text("{}")
+    target = publish(source, "x", results=tmp_path / "results")
+    kept = sorted(str(p.relative_to(target)) for p in target.rglob("*") if p.is_file())
+    assert kept == ["chart.png", "report.md", "runs/flask-w1-r1/flame.svg", "summary.json"]
