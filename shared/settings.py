@@ -65,16 +65,16 @@ class Settings(BaseSettings):
         default="auto", description="uvicorn's HTTP parser (auto: httptools when installed)"
     )
     bento_timer_fix: bool = Field(
-        default=False, description="cancel BentoML 1.4.40's per-request timeout timer"
+        default=True, description="cancel BentoML 1.4.40's per-request timeout timer"
     )
     bento_batch_max_size: int = Field(
         default=64, ge=1, description="adaptive batching: the most requests merged per call"
     )
     bento_batch_max_latency_ms: float = Field(
-        default=10_000,
+        default=50,
         gt=0,
-        description="adaptive batching: BentoML's latency bound (it sheds requests predicted to "
-        "wait longer; as landed 10 s: never)",
+        description="adaptive batching: BentoML's latency bound (it sheds a request predicted "
+        "to wait longer); half the 100 ms p99 SLO; as landed 10 s, which never sheds",
     )
     bento_queue_deadline_ms: float = Field(
         default=0.0,
@@ -94,14 +94,14 @@ class Settings(BaseSettings):
         "model in the batching experiments; 0 = the real model alone",
     )
     model_hot_swap: bool = Field(
-        default=False,
+        default=True,
         description="swap the model in place when models/CURRENT changes (no worker restart)",
     )
     model_swap_check_s: float = Field(
         default=1.0, gt=0, description="how often a worker looks at models/CURRENT (s)"
     )
     gc_freeze: bool = Field(
-        default=False, description="gc.freeze() in each worker once the model is loaded"
+        default=True, description="gc.freeze() in each worker once the model is loaded"
     )
     gc_log_dir: Path | None = Field(
         default=None, description="diagnosis: each worker writes its GC pauses here"

@@ -28,6 +28,7 @@ CORE = {
         "decision",
         "locks",
         "gcwatch",
+        "hotswap",
     )
 }
 NOT_SERVING = ("shared/training/", "shared/tools/")
