@@ -46,14 +46,27 @@ def _timers_left_after(requests: int, app=_ok, timeout: float = 30.0) -> tuple[i
     return asyncio.run(main()), sent
 
 
+def _patched() -> bool:
+    return TimeoutMiddleware.__call__ is tuning._timeout_call
+
+
 @pytest.fixture
 def fixed():
+    before = _patched()  # a service imported earlier in this process applied its settings
     tuning.fix_timeout_timers(True)
     yield
+    tuning.fix_timeout_timers(before)
+
+
+@pytest.fixture
+def unpatched():
+    before = _patched()
     tuning.fix_timeout_timers(False)
+    yield
+    tuning.fix_timeout_timers(before)
 
 
-def test_bentoml_timeout_middleware_still_leaks_its_timers():
+def test_bentoml_timeout_middleware_still_leaks_its_timers(unpatched):
     left, _ = _timers_left_after(200)
     assert left == 200, "BentoML cancels its timeout timers now: drop the workaround"
 
