@@ -31,13 +31,14 @@ from bento_app.common import (
     worker_setup,
 )
 from bento_app.model_ref import model_tag
+from shared.predictor import DEBUG_DELAY_HEADER, debug_delay
 from shared.schema import ClassifyResponse, CreditApplication
 from shared.settings import get_settings
 
 # In each `bentoml serve` worker, before it builds its uvicorn server (bento_app.tuning).
 TUNING = worker_setup()
 # The adaptive batching bounds are arguments of the API's decorator: read when the class is.
-BATCHING = get_settings()
+BATCHING = get_settings()  # (and the debug-only delay switch)
 
 
 @bentoml.asgi_app(info_app(lambda: CreditRiskClassifier), path="/", name="info")
@@ -62,6 +63,8 @@ class CreditRiskClassifier:
         self, application: CreditApplication, /, ctx: bentoml.Context
     ) -> ClassifyResponse:
         """Score one application (the course's flat JSON body)."""
+        if BATCHING.debug_delay:
+            debug_delay(ctx.request.headers.get(DEBUG_DELAY_HEADER))
         predictor = self.current()
         ctx.response.headers[MODEL_VERSION_HEADER] = predictor.version
         return ClassifyResponse(**predictor.predict_one(application.model_dump()).to_dict())

@@ -14,7 +14,7 @@ from flask import Flask, g, jsonify, request
 from flask_app import features
 from shared import gcwatch
 from shared.hotswap import LivePredictor
-from shared.predictor import Predictor
+from shared.predictor import DEBUG_DELAY_HEADER, Predictor, debug_delay
 from shared.settings import get_settings
 
 
@@ -55,6 +55,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     @app.post("/classify")
     def classify():
+        if settings.debug_delay:
+            debug_delay(request.headers.get(DEBUG_DELAY_HEADER))
         application = read_one()
         return jsonify(predictor().predict_one(application).to_dict())
 

@@ -139,6 +139,16 @@ class Predictor:
         return [self._prediction(float(p)) for p in self.probabilities(records)]
 
 
+DEBUG_DELAY_HEADER = "X-Debug-Delay-Ms"
+
+
+def debug_delay(header_value: str | None) -> None:
+    """A hung request, on purpose (setting debug_delay only): burn the asked milliseconds of
+    CPU in the request itself, blocking the worker as a pathological input would."""
+    if header_value:
+        _burn(float(header_value) / 1000)
+
+
 def _burn(seconds: float) -> None:
     """Busy CPU for ``seconds`` of this thread's CPU time (not wall time: a worker that is
     descheduled meanwhile still pays the full cost)."""

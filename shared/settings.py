@@ -100,6 +100,11 @@ class Settings(BaseSettings):
     model_swap_check_s: float = Field(
         default=1.0, gt=0, description="how often a worker looks at models/CURRENT (s)"
     )
+    debug_delay: bool = Field(
+        default=False,
+        description="DEBUG ONLY: a /classify request with X-Debug-Delay-Ms burns that much CPU "
+        "first (a hung request, for the resiliency tests); never on in production",
+    )
     gc_freeze: bool = Field(
         default=True, description="gc.freeze() in each worker once the model is loaded"
     )
