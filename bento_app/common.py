@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from bento_app import openapi, tuning
+from bento_app import contract, tuning
 from bento_app.model_ref import artifact_file
 from shared import gcwatch
 from shared.hotswap import LivePredictor
@@ -25,9 +25,9 @@ MODEL_VERSION_HEADER = "X-Model-Version"
 
 
 def worker_setup() -> dict[str, Any]:
-    """The serving choices BentoML has no setting for (see bento_app.tuning), and the fixed
-    OpenAPI document (bento_app.openapi)."""
-    openapi.install()
+    """The serving choices BentoML has no setting for (see bento_app.tuning), and the
+    workarounds that keep BentoML to its published contract (bento_app.contract)."""
+    contract.install()
     return tuning.apply(get_settings())
 
 

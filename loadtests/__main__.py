@@ -6,6 +6,8 @@
     python -m loadtests report reports/compare-steady-<stamp> [--index DIR]
     python -m loadtests dashboard --profiles flask,bento --port 8091
     python -m loadtests summary reports/compose/steady-<time>   # locust's stats.json as a table
+    python -m loadtests fuzz [--examples 200]      # schemathesis: the contract, both servers
+    python -m loadtests fuzz [--examples 200]    # schemathesis: the contract, both servers
     python -m loadtests list                      # scenarios, profiles and every knob
 
 Every knob of every scenario is an option (``--spike-factor 4``) or ``--set spike_factor=4``;
@@ -151,6 +153,22 @@ def _crossover(args: argparse.Namespace) -> int:
     return 0
 
 
+def _fuzz(args: argparse.Namespace) -> int:
+    from loadtests.harness.fuzz import fuzz, write_report
+    from loadtests.harness.runner import REPORTS, stamp
+    from loadtests.harness.servers import running
+
+    out = REPORTS / f"fuzz-{stamp()}"
+    bento, flask = _profiles([args.bento, args.flask], args)
+    with (
+        running(bento, log_path=out / "bento.log", timeout=180) as b,
+        running(flask, log_path=out / "flask.log") as f,
+    ):
+        result = fuzz(b.url, f.url, args.examples)
+    print(write_report(result, out))
+    return 0 if not result["bento_failures"] else 1
+
+
 def _publish(args: argparse.Namespace) -> int:
     from loadtests.reporting.publish import publish
 
@@ -216,6 +234,12 @@ def parser() -> argparse.ArgumentParser:
     cross.add_argument("--repeats", type=int, default=1)
     _knob_options(cross)
     cross.set_defaults(func=_crossover)
+    fz = sub.add_parser("fuzz", help="schemathesis cases from BentoML's /docs.json, both servers")
+    fz.add_argument("--bento", default="bento", help="the BentoML profile checked")
+    fz.add_argument("--flask", default="flask", help="the Flask profile the cases also go to")
+    fz.add_argument("--examples", type=int, default=200, help="per operation and mode")
+    fz.add_argument("--server-set", action="append", default=[], metavar="SETTING=VALUE")
+    fz.set_defaults(func=_fuzz)
     pub = sub.add_parser("publish", help="copy a report into docs/results/NAME (committed)")
     pub.add_argument("dir", type=Path)
     pub.add_argument("name")

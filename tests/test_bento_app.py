@@ -74,3 +74,27 @@ def test_batch_rejects_an_invalid_member(client):
 def test_text_body_is_not_scored(client):
     resp = client.post("/classify", content="seniority=3", headers={"Content-Type": "text/plain"})
     assert resp.status_code == 400
+
+
+@pytest.mark.parametrize("body", [b"\x00", b"[", b"\xff", b'[{"seniority": 3'])
+def test_malformed_json_for_the_batch_api_is_a_400_not_a_500(client, body):
+    resp = client.post(
+        "/classify_batch", content=body, headers={"Content-Type": "application/json"}
+    )
+    assert resp.status_code == 400
+    assert resp.json()["detail"][0]["type"] == "json_invalid"
+
+
+def test_bentoml_itself_still_lets_malformed_json_escape_for_a_list_input():
+    """Fails when BentoML fixes it upstream: then bento_app.contract._fix_root_model_json goes."""
+    import json
+
+    from _bentoml_sdk.io_models import IORootModel
+
+    from bento_app import contract
+
+    assert getattr(IORootModel.model_validate_json, "__func__", None) is not None
+    # the installed fix wraps BentoML's own parser; that one, called directly, still raises
+    original = contract._ORIGINAL_ROOT_VALIDATE
+    with pytest.raises(json.JSONDecodeError):
+        original(contract._list_model(), b"[")

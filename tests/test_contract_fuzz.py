@@ -9,29 +9,12 @@ from __future__ import annotations
 
 import httpx
 import pytest
-import schemathesis
-from hypothesis import HealthCheck, settings
-from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import (
-    negative_data_rejection,
-    positive_data_acceptance,
-    response_schema_conformance,
-    status_code_conformance,
-)
 
 from loadtests.core import profiles
+from loadtests.harness.fuzz import fuzz
 from loadtests.harness.servers import running
 
 pytestmark = [pytest.mark.servers, pytest.mark.slow]
-
-CHECKS = [
-    not_a_server_error,
-    status_code_conformance,
-    response_schema_conformance,
-    positive_data_acceptance,
-    negative_data_rejection,
-]
-FLASK_SEEN: dict[str, int] = {"cases": 0, "5xx": 0, "invalid scored": 0}
 
 
 @pytest.fixture(scope="module")
@@ -44,28 +27,15 @@ def servers(trained, imported, tmp_path_factory):
         yield {"bento": b.url, "flask": f.url}
 
 
-@pytest.fixture(scope="module")
-def contract(servers):
-    # loading validates the document: an invalid OpenAPI 3.0 document fails here
-    loaded = schemathesis.openapi.from_url(f"{servers['bento']}/docs.json")
-    return loaded.include(path_regex=r"^/classify")
-
-
-schema = schemathesis.pytest.from_fixture("contract")
-
-
-@schema.parametrize()
-@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
-def test_bento_keeps_its_published_contract(case, servers):
-    case.call_and_validate(base_url=servers["bento"], checks=CHECKS)
-    # the same case against the baseline: counted, not failed on
-    flask = case.call(base_url=servers["flask"])
-    FLASK_SEEN["cases"] += 1
-    FLASK_SEEN["5xx"] += flask.status_code >= 500
-    bento = httpx.request(
-        case.method, servers["bento"] + case.formatted_path, json=case.body, timeout=10
-    )
-    FLASK_SEEN["invalid scored"] += flask.status_code == 200 and bento.status_code == 400
+def test_bento_keeps_its_published_contract_and_flask_is_counted(servers):
+    result = fuzz(servers["bento"], servers["flask"], examples=30)
+    assert result["operations"] == ["POST /classify", "POST /classify_batch"]
+    assert result["bento"]["positive cases"] >= 30 and result["bento"]["negative cases"] >= 30
+    # no server error, every response as documented, no valid application rejected, no
+    # invalid one accepted
+    assert result["bento_failures"] == {}, result["bento_failure_examples"]
+    # the baseline's known gaps (docs/resiliency.md): it scores invalid applications
+    assert result["flask"]["invalid scored (200)"] > 0
 
 
 def test_the_document_is_valid_openapi_and_honest(servers):

@@ -23,6 +23,7 @@ PACKAGES = (
     "scikit-learn",
     "numpy",
     "pydantic",
+    "schemathesis",
 )
 
 
