@@ -8,6 +8,7 @@
     python -m loadtests summary reports/compose/steady-<time>   # locust's stats.json as a table
     python -m loadtests fuzz [--examples 200]      # schemathesis: the contract, both servers
     python -m loadtests fuzz [--examples 200]    # schemathesis: the contract, both servers
+    python -m loadtests scorecard                 # from docs/results/*/summary.json
     python -m loadtests list                      # scenarios, profiles and every knob
 
 Every knob of every scenario is an option (``--spike-factor 4``) or ``--set spike_factor=4``;
@@ -169,6 +170,12 @@ def _fuzz(args: argparse.Namespace) -> int:
     return 0 if not result["bento_failures"] else 1
 
 
+def _scorecard(_args: argparse.Namespace) -> int:
+    from loadtests.reporting.scorecard import main as scorecard
+
+    return scorecard()
+
+
 def _publish(args: argparse.Namespace) -> int:
     from loadtests.reporting.publish import publish
 
@@ -240,6 +247,8 @@ def parser() -> argparse.ArgumentParser:
     fz.add_argument("--examples", type=int, default=200, help="per operation and mode")
     fz.add_argument("--server-set", action="append", default=[], metavar="SETTING=VALUE")
     fz.set_defaults(func=_fuzz)
+    card = sub.add_parser("scorecard", help="docs/results/scorecard.md + README table")
+    card.set_defaults(func=_scorecard)
     pub = sub.add_parser("publish", help="copy a report into docs/results/NAME (committed)")
     pub.add_argument("dir", type=Path)
     pub.add_argument("name")

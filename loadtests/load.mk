@@ -44,7 +44,7 @@ DASH_ARGS  := --workers $(SERVER_WORKERS) $(if $(filter-out 0,$(PROCESSES)),--pr
               $(if $(filter 0 no false,$(START_SERVER)),--no-server)
 
 .PHONY: load compare compare-all locust locust-flask locust-bento locust-master locust-worker \
-        load-report load-list test-load rollout rollout-compare profile ladder crash soak overload crossover hung fuzz
+        load-report load-list test-load rollout rollout-compare profile ladder crash soak overload crossover hung fuzz scorecard
 
 load: model ## one headless run: SCENARIO= PROFILE=flask|bento|... [RATE= USERS= DURATION= KNOBS="k=v" SERVER_WORKERS=1 URL=]
 	$(LOADTESTS) run --scenario $(SCENARIO) --profile $(PROFILE) --workers $(SERVER_WORKERS) \
@@ -68,6 +68,9 @@ overload: model ## 1.5x and 3x CAPACITY req/s (the measured capacity, same for a
 
 hung: model ## one request slower than the timeout under a steady load (debug-only delay): what it and its neighbours get
 	$(LOADTESTS) compare --scenario hung --profiles $(PROFILES) --repeats $(or $(HUNG_REPEATS),1) $(LOAD_KNOBS)
+
+scorecard: $(STAMP) ## the six properties x both stacks from docs/results/*/summary.json -> docs/results/scorecard.md + README table
+	$(LOADTESTS) scorecard
 
 fuzz: model ## schemathesis cases from BentoML's own /docs.json (valid and invalid) to both servers -> reports/fuzz-*/report.md
 	$(LOADTESTS) fuzz --examples $(or $(FUZZ_EXAMPLES),200)

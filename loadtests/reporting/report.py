@@ -11,8 +11,11 @@ is refused (loadtests.reporting.runs).
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Sequence
+from dataclasses import fields, is_dataclass
 from pathlib import Path
+from typing import Any
 
 from loadtests.reporting import markdown, tables
 from loadtests.reporting.runs import Comparison, LoadedRun, load_comparison
@@ -221,6 +224,42 @@ def build_report(compare_dir: Path) -> Path:
     return markdown.write(cmp.path / "report.md", lines)
 
 
+def _numbers(value: Any, prefix: str = "") -> dict[str, float]:
+    """A summary flattened to its numbers: {"fixed.p99_ms": 12.0, "overloads.3x.goodput_rps":
+    250.0, "switches.0.failed": 0.0, ...}: nested dataclasses and dicts by dotted name,
+    sequences by their items' label (else index); a capacity search's steps are left out."""
+    if is_dataclass(value):
+        value = {f.name: getattr(value, f.name) for f in fields(value)}
+    if isinstance(value, list | tuple):
+        value = {getattr(item, "label", i): item for i, item in enumerate(value)}
+    if isinstance(value, dict):
+        out: dict[str, float] = {}
+        for key, item in value.items():
+            if key != "steps":
+                out.update(_numbers(item, f"{prefix}{key}."))
+        return out
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return {}
+    return {prefix.rstrip("."): float(value)}
+
+
+def medians(cmp: Comparison) -> dict[str, dict[str, float]]:
+    """{"<profile>-w<workers>": {number: median over repeats}}: what the scorecard reads."""
+    out = {}
+    for profile in cmp.profiles:
+        for workers in cmp.worker_counts:
+            flat = [_numbers(s) for s in cmp.summaries(profile, workers)]
+            if not flat:
+                continue
+            names = sorted({k for f in flat for k in f if k not in ("workers", "repeat")})
+            out[f"{profile.name}-w{workers}"] = {
+                name: statistics.median(v)
+                for name in names
+                if (v := [f[name] for f in flat if name in f])
+            }
+    return out
+
+
 def write_summary(cmp: Comparison) -> Path:
     """summary.json beside report.md: the headline rows, machine-readable (the scorecard and
     the README read these, not the Markdown)."""
@@ -239,6 +278,7 @@ def write_summary(cmp: Comparison) -> Path:
         "repeats": max(r.record.repeat for r in cmp.runs),
         "header": tables.header(cmp),
         "headline": cmp.scenario.headline(cmp),
+        "medians": medians(cmp),
     }
     path = cmp.path / "summary.json"
     path.write_text(json.dumps(data, indent=1) + "\n")

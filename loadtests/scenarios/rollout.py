@@ -332,16 +332,17 @@ CHALLENGER = {"num_boost_round": 60, "max_depth": 4}  # v2 when no other version
 
 
 def choose_versions(settings) -> tuple[str, str]:
-    """(v1, v2): the CURRENT version and the newest other one (trained if there is none)."""
+    """(v1, v2): the CURRENT version and the newest other one (trained if there is none);
+    never a benchmark-only model (the crossover's heavy one)."""
     from shared import artifact
-    from shared.training.train import TrainParams, ensure_trained, train_and_save
+    from shared.training.train import BENCHMARK_ONLY, TrainParams, ensure_trained, train_and_save
 
     ensure_trained(settings)
     v1 = artifact.resolve_version(settings)
     others = [
         m["version"]
         for m in artifact.list_versions(settings.model_dir, settings.model_name)
-        if m["version"] != v1
+        if m["version"] != v1 and m.get("preset") not in BENCHMARK_ONLY
     ]
     if not others:
         _, meta = train_and_save(settings, TrainParams(**CHALLENGER), make_current=False)

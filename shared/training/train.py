@@ -1,6 +1,7 @@
 """Train the course's model and save it as one versioned artifact.
 
     python -m shared.training.train [--eta 0.1 --max-depth 3 --min-child-weight 1 --rounds 175]
+    python -m shared.training.train --preset heavy --no-current     # the benchmarks' heavy model
 
 Fits on train, reports validation AUC; refits on train+val, reports test AUC; saves the
 final (DictVectorizer, Booster) pickle with its metadata and records it as CURRENT.
@@ -60,6 +61,40 @@ class TrainResult:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+# Named parameter sets. "heavy" is heavier, not better (its AUC is a little lower): many deep
+# trees, so the cost of a call is in the model (XGBoost walks each tree for a block of rows at
+# once: one row costs milliseconds, each further row in the same call far less). It is what the
+# batching crossover serves as its real heavy model (docs/performance.md); never a rollout v2.
+PRESETS: dict[str, TrainParams] = {
+    "course": TrainParams(),
+    "heavy": TrainParams(eta=0.01, max_depth=8, num_boost_round=2000),
+}
+BENCHMARK_ONLY = frozenset({"heavy"})
+
+
+def preset_of(params: TrainParams) -> str:
+    return next((name for name, p in PRESETS.items() if p == params), "custom")
+
+
+def ensure_preset(settings: Settings, name: str) -> str:
+    """The version of a preset's model on disk, trained (not made CURRENT) if there is none."""
+    params = PRESETS[name]
+
+    def found() -> str | None:
+        for meta in reversed(artifact.list_versions(settings.model_dir, settings.model_name)):
+            if meta.get("preset") == name:
+                return meta["version"]
+        return None
+
+    with exclusive(settings.model_dir / ".train.lock"):
+        version = found()
+        if version is None:
+            log.warning("training the %r model (%s) in %s", name, params, settings.model_dir)
+            _, meta = train_and_save(settings, params, make_current=False)
+            version = meta["version"]
+    return version
+
+
 def _fit(frame, y, params: TrainParams) -> tuple[DictVectorizer, xgb.Booster]:
     vectorizer = DictVectorizer(sparse=False)
     x = vectorizer.fit_transform(to_records(frame))
@@ -98,6 +133,7 @@ def train_and_save(
         },
         "metrics": {key: round(value, 6) for key, value in result.metrics.items()},
         "params": {**params.xgb_params(), "num_boost_round": params.num_boost_round},
+        "preset": preset_of(params),
         "features": list(result.vectorizer.get_feature_names_out()),
     }
     path, full = artifact.save(
@@ -122,8 +158,13 @@ def ensure_trained(settings: Settings) -> Path:
 
 
 def main(argv: list[str] | None = None) -> None:
-    defaults = TrainParams()
+    first = argparse.ArgumentParser(add_help=False)
+    first.add_argument("--preset", choices=sorted(PRESETS))
+    defaults = PRESETS[first.parse_known_args(argv)[0].preset or "course"]
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[1].strip())
+    parser.add_argument(
+        "--preset", choices=sorted(PRESETS), help="start from a named parameter set (flags win)"
+    )
     parser.add_argument("--eta", type=float, default=defaults.eta)
     parser.add_argument("--max-depth", type=int, default=defaults.max_depth)
     parser.add_argument("--min-child-weight", type=int, default=defaults.min_child_weight)

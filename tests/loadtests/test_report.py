@@ -451,3 +451,8 @@ def test_summary_json_carries_the_headline(built):
     labels = [row[0] for row in data["headline"]]
     assert any(label.startswith("p99 at") for label in labels)
     assert data["repeats"] == 2 and data["machine"].startswith(fixtures.CPU_MODEL)
+    # the numbers, median over repeats, for the scorecard (same inputs as the steady table)
+    flask, bento = data["medians"]["flask-w1"], data["medians"]["bento-w1"]
+    assert flask["hold.p99_ms"] == 15 and bento["hold.p99_ms"] == 40
+    assert bento["server_cpu_ms_per_request"] == 1.2
+    assert "repeat" not in flask and not any(k.startswith("steps.") for k in flask)

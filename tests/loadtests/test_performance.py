@@ -1,0 +1,90 @@
+"""The performance and resiliency tools for real, tiny, on the real servers, each through the
+same entry point as its make target, its report built: the tuning ladder's measure (locust,
+then k6 on the same server), the profile (py-spy and the GC log), the batching crossover (with
+the real heavy model), overload and a hung request. The figures are not checked against targets
+here (that is what the make targets are for); what is checked is that each measure is made,
+recorded and reported."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from loadtests import scenarios
+from loadtests.core import profiles
+from loadtests.harness.compare import compare
+from loadtests.harness.crossover import MODES, sweep
+from loadtests.reporting.runs import load_run
+
+pytestmark = [pytest.mark.servers, pytest.mark.slow]
+
+STEPS = {"rate": 10, "duration": 1.5, "step_factor": 1.5, "max_rate": 25, "warmup": 0}
+
+
+def _compare(scenario: str, names: str, knobs: dict, root, extra: dict | None = None):
+    chosen = [profiles.with_settings(p, extra or {}) for p in profiles.parse(names)]
+    (report,) = compare([scenarios.get(scenario)], chosen, 1, knobs, root=root)
+    runs = sorted((report.parent / "runs").glob("*/run.json"))
+    return report, [load_run(r.parent) for r in runs]
+
+
+def test_a_ladder_step_is_measured_by_locust_then_k6(trained, imported, tmp_path):
+    knobs = {**STEPS, "fixed_rate": 10, "fixed_duration": 3, "cross_check": True}
+    report, runs = _compare("tuning", "flask,bento", knobs, tmp_path)
+    assert len(runs) == 2
+    for run in runs:
+        s = run.summary
+        assert s.sustained_rps and s.sustained_rps >= 10  # the first step holds at 10 req/s
+        assert s.k6_sustained_rps and s.k6_sustained_rps >= 10  # k6 ran, and agreed it held
+        assert s.fixed.requests > 20 and s.fixed.failures == 0
+    assert "k6" in report.read_text()
+
+
+def test_a_profile_has_a_flame_graph_and_counts_gc_pauses(trained, imported, tmp_path):
+    report, runs = _compare("profile", "flask,bento", {"rate": 20, "duration": 6}, tmp_path)
+    for run in runs:
+        assert (report.parent / run.summary.flame).stat().st_size > 1000
+        assert run.summary.samples > 0 and 0.99 < sum(run.summary.share.values()) < 1.01
+        logs = sorted(Path(run.record.extras["gc_log_dir"]).glob("gc-*.json"))
+        assert logs  # each worker logged its collections (shared.gcwatch)
+        assert sum(sum(json.loads(p.read_text())["count"]) for p in logs) > 0
+    assert "flame.svg" in report.read_text()
+
+
+def test_overload_counts_goodput_and_failures_by_kind(trained, imported, tmp_path):
+    knobs = {"capacity_rps": 20, "duration": 3, "warmup": 0}
+    report, runs = _compare("overload", "flask,bento", knobs, tmp_path)
+    for run in runs:
+        s = run.summary
+        assert s.normal.failures == 0
+        assert [o.label for o in s.overloads] == ["1.5x", "3x"]
+        # 30 and 60 req/s are far below either server's capacity: all of it is goodput
+        assert all(o.goodput_share > 0.9 and not o.failed_by_kind for o in s.overloads)
+    assert "goodput" in report.read_text().lower()
+
+
+def test_a_hung_request_gets_each_stacks_answer(trained, imported, tmp_path):
+    knobs = {"rate": 10, "duration": 14, "hang_ms": 6000, "warmup": 0, "client_timeout": 20}
+    timeouts = {"flask_timeout": 2, "bento_timeout": 2}
+    report, runs = _compare("hung", "flask,bento", knobs, tmp_path, timeouts)
+    by_kind = {run.record.profile.kind: run.summary for run in runs}
+    # gunicorn kills the stuck worker (no response); BentoML answers 504 at its timeout
+    assert by_kind["flask"].hung_status == 0
+    assert by_kind["bento"].hung_status == 504 and by_kind["bento"].hung_seconds < 6
+    assert "hung" in report.read_text().lower()
+
+
+def test_the_crossover_serves_the_real_heavy_model_too(trained, imported, tmp_path):
+    report = sweep([0.5], repeats=1, overrides={**STEPS, "batch_size": 8}, root=tmp_path)
+    summary = json.loads((report.parent / "summary.json").read_text())
+    keys = {key for key, *_ in MODES}
+    assert set(summary["modes"]) == keys and set(summary["heavy"]) == keys
+    assert all(summary["modes"][k]["0.5"] for k in keys)  # every way held its first step
+    models = summary["models"]
+    assert models["heavy"]["trees"] > models["course"]["trees"]
+    assert models["heavy"]["one_row_ms"] > models["course"]["one_row_ms"]
+    assert models["heavy"]["version"] != models["course"]["version"]
+    assert (report.parent / "crossover.png").exists()
+    assert "real heavy model" in report.read_text()
