@@ -33,8 +33,9 @@ def _knob_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("knobs (empty: the scenario's default)")
     for name, (_kind, text) in declarations(s.Knobs for s in scenarios.all_scenarios()).items():
         group.add_argument(
-            "--" + name.replace("_", "-"), dest=f"knob_{name}", default=None, help=text
-        )
+            "--" + name.replace("_", "-"), dest=f"knob_{name}", default=None,
+            help=text.replace("%", "%%"),  # argparse formats help strings with %
+        )  # fmt: skip
     group.add_argument("--set", action="append", default=[], metavar="KNOB=VALUE", help="any knob")
     group.add_argument("--users", default=None, help="users at the rate (sets user_rate)")
     parser.add_argument("--processes", type=int, default=0, help="locust --processes")
@@ -170,6 +171,14 @@ def _fuzz(args: argparse.Namespace) -> int:
     return 0 if not result["bento_failures"] else 1
 
 
+def _compose_crash(args: argparse.Namespace) -> int:
+    from loadtests.harness.containers import crash_containers
+
+    services = [s.strip() for s in args.services.split(",") if s.strip()]
+    crash_containers(services, args.repeats, _overrides(args, scenarios.get("crash")))
+    return 0
+
+
 def _scorecard(_args: argparse.Namespace) -> int:
     from loadtests.reporting.scorecard import main as scorecard
 
@@ -247,6 +256,11 @@ def parser() -> argparse.ArgumentParser:
     fz.add_argument("--examples", type=int, default=200, help="per operation and mode")
     fz.add_argument("--server-set", action="append", default=[], metavar="SETTING=VALUE")
     fz.set_defaults(func=_fuzz)
+    cc = sub.add_parser("compose-crash", help="SIGKILL each server container under load")
+    cc.add_argument("--services", default="flask,bento")
+    cc.add_argument("--repeats", type=int, default=2)
+    _knob_options(cc)
+    cc.set_defaults(func=_compose_crash)
     card = sub.add_parser("scorecard", help="docs/results/scorecard.md + README table")
     card.set_defaults(func=_scorecard)
     pub = sub.add_parser("publish", help="copy a report into docs/results/NAME (committed)")

@@ -44,7 +44,7 @@ DASH_ARGS  := --workers $(SERVER_WORKERS) $(if $(filter-out 0,$(PROCESSES)),--pr
               $(if $(filter 0 no false,$(START_SERVER)),--no-server)
 
 .PHONY: load compare compare-all locust locust-flask locust-bento locust-master locust-worker \
-        load-report load-list test-load rollout rollout-compare profile ladder crash soak overload crossover hung fuzz scorecard
+        load-report load-list test-load rollout rollout-compare profile ladder crash soak overload crossover hung fuzz scorecard compose-crash
 
 load: model ## one headless run: SCENARIO= PROFILE=flask|bento|... [RATE= USERS= DURATION= KNOBS="k=v" SERVER_WORKERS=1 URL=]
 	$(LOADTESTS) run --scenario $(SCENARIO) --profile $(PROFILE) --workers $(SERVER_WORKERS) \
@@ -77,6 +77,9 @@ fuzz: model ## schemathesis cases from BentoML's own /docs.json (valid and inval
 
 crash: model ## SIGKILL a server worker under half load, at 1 and 2 workers: lost requests, stall, recovery (PROFILES=, RATE=)
 	$(LOADTESTS) compare --scenario crash --profiles $(PROFILES) --repeats $(REPEATS) $(LOAD_KNOBS)
+
+compose-crash: compose-up ## SIGKILL each server container's main process under load; compose's restart policy heals it (REPEATS=, RATE=)
+	$(LOADTESTS) compose-crash --repeats $(REPEATS) $(LOAD_KNOBS)
 
 soak: model ## a long steady load (SOAK_MINUTES=10, RATE=300): memory per worker, p99 drift, errors
 	$(LOADTESTS) compare --scenario soak --profiles $(PROFILES) --repeats 1 \

@@ -5,13 +5,20 @@ Run at 1 and 2 server workers: with one, nothing answers until the supervisor (g
 master, or `bentoml serve`'s arbiter) has started a new worker and it has loaded the model;
 with two, the survivor answers meanwhile. The requests the killed worker was serving, and
 those sent on its open keep-alive connections, get no response.
+
+With the ``container`` knob (make compose-crash) the whole server dies instead: the container's
+main process (gunicorn's master, `bentoml serve`) is SIGKILLed from the host, as the kernel's
+OOM killer would, and compose's restart policy is what brings it back.
 """
 
 from __future__ import annotations
 
 import os
 import signal
+import subprocess
 from dataclasses import dataclass
+
+from pydantic import Field
 
 from loadtests.core.knobs import Knobs
 from loadtests.core.measures import PhaseStats
@@ -21,6 +28,25 @@ from loadtests.scenarios.base import Scenario, Summary
 from loadtests.scenarios.profile import worker_pids
 
 KILL = "SIGKILL a worker"
+KILL_CONTAINER = "SIGKILL the container's main process"
+
+
+class CrashKnobs(Knobs):
+    container: str = Field(
+        "", description="crash: kill this docker container's main process instead of a worker"
+    )
+
+
+def container_pid(container: str) -> int:
+    """The host PID of a running container's main process."""
+    out = subprocess.run(["docker", "inspect", "--format", "{{.State.Pid}}", container],
+                         capture_output=True, text=True, check=True)  # fmt: skip
+    pid = int(out.stdout.strip())
+    if pid <= 0:
+        raise RuntimeError(f"container {container} is not running")
+    return pid
+
+
 HEALTHY_SECONDS = 3
 
 
@@ -60,6 +86,7 @@ class Crash(Scenario):
     order = 70
     in_all = False
     shows = "resiliency: a worker killed under load, what is lost and how long it takes to heal"
+    Knobs = CrashKnobs
     defaults = {"rate": 200.0, "duration": 30.0}
     worker_counts = (1, 2)
 
@@ -70,19 +97,24 @@ class Crash(Scenario):
             phase("after kill", k.duration, k.rate, k.user_rate),
         ]
 
-    def describe(self, k: Knobs) -> str:
-        return f"{k.rate:g} req/s: 10 s, then SIGKILL one worker, then {k.duration:g} s"
+    def describe(self, k: CrashKnobs) -> str:
+        what = f"the main process of container {k.container}" if k.container else "one worker"
+        return f"{k.rate:g} req/s: 10 s, then SIGKILL {what}, then {k.duration:g} s"
 
     def act(self, phase_label: str, op) -> list:
         if phase_label != "after kill":
             return []
+        if op.knobs.container:
+            pid = container_pid(op.knobs.container)
+            os.kill(pid, signal.SIGKILL)
+            return [op.event(phase_label, KILL_CONTAINER, f"{op.knobs.container}, pid {pid}")]
         workers = worker_pids(op.require_server().process.pid)
         os.kill(workers[0], signal.SIGKILL)
         return [op.event(phase_label, KILL, f"pid {workers[0]} of {len(workers)} worker(s)")]
 
     def summarize(self, run) -> CrashSummary:
         before = self.stats(run, "before")
-        kill = next(e for e in run.record.events if e.action == KILL)
+        kill = next(e for e in run.record.events if e.action in (KILL, KILL_CONTAINER))
         after = run.record.phase("after kill")
         seconds = per_second(run.rows, int(kill.at), after.end, prefix(run.target))
         threshold = max(run.knobs.slo_p99_ms, 2 * (before.p99_ms or 0.0))

@@ -190,3 +190,23 @@ def test_locust_service_runs_a_scenario_against_both_by_service_name(stack, tmp_
     assert meta["runner"] == "MasterRunner"
     assert meta["stop_reason"] == "plan complete"
     assert (reports / "report.html").stat().st_size > 0
+
+
+def test_a_killed_server_container_is_restarted_by_compose(stack, tmp_path):
+    """Last in this file: it kills both servers (make compose-crash, tiny). The container's
+    main process is SIGKILLed from the host under load; the restart policy brings it back."""
+    from loadtests.harness.containers import crash_containers
+    from loadtests.reporting.runs import load_run
+
+    before = {s: stack.container(s)["RestartCount"] for s in SERVERS}
+    knobs = {"rate": 10, "duration": 50, "warmup": 0}
+    urls = {s: stack.url(s) for s in SERVERS}
+    report = crash_containers(SERVERS, 1, knobs, root=tmp_path, project=PROJECT, urls=urls)
+    for service in SERVERS:
+        assert stack.container(service)["RestartCount"] == before[service] + 1, service
+        (run_dir,) = (report.parent / "runs").glob(f"{service}-w*-r1")
+        s = load_run(run_dir).summary
+        assert s.before.failures == 0
+        assert sum(s.failed_by_kind.values()) > 0  # the whole server was down for a while
+        assert s.recovery_s is not None and s.recovery_s < 50, (service, s.recovery_s)
+    assert "container (compose)" in report.read_text()

@@ -130,3 +130,11 @@ def test_a_bad_knob_or_profile_fails_with_a_clear_message(no_runs, tmp_path, arg
     assert isinstance(info.value.code, str), "a message, not a traceback"
     assert message in info.value.code
     assert info.value.code.startswith("python -m loadtests: error: ")
+
+
+def test_every_command_prints_its_help():
+    top = cli.parser()
+    action = next(a for a in top._actions if isinstance(a, argparse._SubParsersAction))
+    for name, sub in action.choices.items():
+        text = sub.format_help()  # a "%" in a knob's text once made this raise
+        assert name in text and "usage:" in text
