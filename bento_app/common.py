@@ -64,6 +64,7 @@ def serving(service: Any, instance: Any) -> dict[str, Any]:
         "batching": f"adaptive on /classify_batch: max_batch_size={batch.max_batch_size}, "
         f"max_latency_ms={batch.max_latency_ms}; /classify not batched",
         **getattr(instance, "tuning", {}),
+        **tuning.in_use(),
     }
 
 

@@ -38,6 +38,23 @@ def choose_uvicorn(loop: str, http: str) -> None:
         config.HTTP_PROTOCOLS["auto"] = config.HTTP_PROTOCOLS[http]
 
 
+def in_use() -> dict[str, str]:
+    """What this worker really runs (called in a request, on its event loop): the loop's
+    module and the HTTP protocol class uvicorn's "auto" stands for."""
+    from uvicorn import config
+
+    try:
+        loop = type(asyncio.get_running_loop()).__module__.split(".")[0]
+    except RuntimeError:
+        loop = "none"
+    http = config.HTTP_PROTOCOLS["auto"]
+    if isinstance(http, str) and http.endswith(":AutoHTTPProtocol"):
+        from uvicorn.protocols.http.auto import AutoHTTPProtocol
+
+        http = AutoHTTPProtocol.__name__
+    return {"event_loop_in_use": loop, "http_protocol_in_use": str(http).rsplit(":", 1)[-1]}
+
+
 async def _timeout_call(self, scope, receive, send) -> None:
     """TimeoutMiddleware.__call__ of BentoML 1.4.40, with the timer handle cancelled."""
     if scope["type"] not in ("http", "websocket"):

@@ -82,6 +82,8 @@ def test_health_and_info_endpoints(servers, http, predictor, data_source):
     assert (flask["worker_class"], flask["validation"]) == ("sync", "none (the course's baseline)")
     assert bento["batching"].startswith("adaptive on /classify_batch: max_batch_size=64")
     assert bento["api_style"].startswith("async def")
+    # the "bento" profile pins the as-landed serving stack, and the worker really runs it
+    assert (bento["event_loop_in_use"], bento["http_protocol_in_use"]) == ("asyncio", "H11Protocol")
 
 
 def test_bento_metrics_count_requests(servers, http):

@@ -111,6 +111,17 @@ def test_containers_are_healthy_with_the_composed_settings(stack, service):
     assert info["HostConfig"]["ReadonlyRootfs"] is True
 
 
+def test_the_containers_serve_the_tuned_defaults(stack):
+    """The images run the project's defaults: the same tuning as `make flask` / `make bento`."""
+    flask = httpx.get(stack.url("flask") + "/info", timeout=10).json()["serving"]
+    bento = httpx.get(stack.url("bento") + "/info", timeout=10).json()["serving"]
+    assert flask["gc_freeze"] is True and bento["gc_freeze"] is True
+    assert (bento["event_loop_in_use"], bento["http_protocol_in_use"]) == (
+        "uvloop", "HttpToolsProtocol"
+    )  # fmt: skip
+    assert bento["timeout_timer_fix"] is True
+
+
 def test_both_servers_get_the_same_cpu_and_memory(stack):
     limits = {
         s: (c["HostConfig"]["NanoCpus"], c["HostConfig"]["Memory"])
