@@ -73,7 +73,7 @@ def build(out: Path) -> Path:
     models = json.loads(models_file.read_text()) if models_file.exists() else {}
     modes = [(key, label) for key, label, _p, _k in MODES if key in points or key in heavy]
     costs = sorted({c for key, _ in modes for c in points[key]})
-    first = next(r for key, _ in modes for r in [*heavy[key], *sum(points[key].values(), [])])
+    first = next(r for key, _ in modes for r in [*sum(points[key].values(), []), *heavy[key]])
     first = first.record
     rows = [
         [f"{cost:g}", *(_capacity_cell(points[key].get(cost, [])) for key, _ in modes)]

@@ -342,7 +342,7 @@ def _hung(ev: Evidence, profile: str) -> str:
     status = ev.m("hung", profile, "hung_status")
     seconds = ev.m("hung", profile, "hung_seconds")
     others = ev.total("hung", profile, "failed_by_kind.")
-    got = "no response (worker killed)" if not status else f"{status:.0f}"
+    got = "no response" if not status else f"{status:.0f}"
     return f"{got} after {n(seconds, 1, ' s')}; {n(others)} other requests failed"
 
 

@@ -3,9 +3,12 @@ gets, and what happens to the other requests the same worker should be serving.
 
 The servers run with the debug-only setting debug_delay (never in production): a /classify
 request with X-Debug-Delay-Ms burns that much CPU first, as a pathological input would. Under a
-steady load, one such request is sent when the ``hung`` phase starts. gunicorn's master kills a
-sync worker that has not answered within its timeout; BentoML's TimeoutMiddleware answers 504
-after traffic.timeout — if the event loop is free to run it.
+steady load, one such request is sent when the ``hung`` phase starts. gunicorn's master aborts a
+sync worker that has not answered within its timeout (SIGABRT: in gunicorn 27 the worker writes
+a 500 page as it exits) and starts another; BentoML's TimeoutMiddleware answers 504 after
+traffic.timeout only if the event loop is free to run its timer, which a CPU-bound request in
+an ``async def`` API is not (the request then runs to the end, and the worker answers nothing
+else meanwhile).
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ from loadtests.reporting.runs import load_run
 
 pytestmark = [pytest.mark.servers, pytest.mark.slow]
 
-STEPS = {"rate": 10, "duration": 1.5, "step_factor": 1.5, "max_rate": 25, "warmup": 0}
+STEPS = {"rate": 10, "duration": 3, "step_factor": 1.5, "max_rate": 25, "warmup": 0}
 
 
 def _compare(scenario: str, names: str, knobs: dict, root, extra: dict | None = None):
@@ -31,14 +31,14 @@ def _compare(scenario: str, names: str, knobs: dict, root, extra: dict | None = 
 
 
 def test_a_ladder_step_is_measured_by_locust_then_k6(trained, imported, tmp_path):
-    knobs = {**STEPS, "fixed_rate": 10, "fixed_duration": 3, "cross_check": True}
+    knobs = {**STEPS, "fixed_rate": 10, "fixed_duration": 5, "cross_check": True}
     report, runs = _compare("tuning", "flask,bento", knobs, tmp_path)
     assert len(runs) == 2
     for run in runs:
         s = run.summary
         assert s.sustained_rps and s.sustained_rps >= 10  # the first step holds at 10 req/s
         assert s.k6_sustained_rps and s.k6_sustained_rps >= 10  # k6 ran, and agreed it held
-        assert s.fixed.requests > 20 and s.fixed.failures == 0
+        assert s.fixed.requests >= 20 and s.fixed.failures == 0
     assert "k6" in report.read_text()
 
 
@@ -70,14 +70,19 @@ def test_a_hung_request_gets_each_stacks_answer(trained, imported, tmp_path):
     timeouts = {"flask_timeout": 2, "bento_timeout": 2}
     report, runs = _compare("hung", "flask,bento", knobs, tmp_path, timeouts)
     by_kind = {run.record.profile.kind: run.summary for run in runs}
-    # gunicorn kills the stuck worker (no response); BentoML answers 504 at its timeout
-    assert by_kind["flask"].hung_status == 0
-    assert by_kind["bento"].hung_status == 504 and by_kind["bento"].hung_seconds < 6
+    # gunicorn's master aborts the stuck worker at its timeout: in gunicorn 27 the worker
+    # still writes a 500 page as it exits, and is replaced
+    flask, bento = by_kind["flask"], by_kind["bento"]
+    assert flask.hung_status == 500 and flask.hung_seconds < 6
+    # BentoML's timeout is a timer on the worker's event loop, which the CPU-bound request
+    # (async def API) holds: the timer cannot fire, the request gets its 200 after the whole
+    # 6 s, and the worker answers nothing else meanwhile
+    assert bento.hung_status == 200 and bento.hung_seconds >= 6 and bento.stall_s >= 4
     assert "hung" in report.read_text().lower()
 
 
 def test_the_crossover_serves_the_real_heavy_model_too(trained, imported, tmp_path):
-    report = sweep([0.5], repeats=1, overrides={**STEPS, "batch_size": 8}, root=tmp_path)
+    report = sweep([0.5], repeats=1, overrides=STEPS, root=tmp_path)
     summary = json.loads((report.parent / "summary.json").read_text())
     keys = {key for key, *_ in MODES}
     assert set(summary["modes"]) == keys and set(summary["heavy"]) == keys
