@@ -92,7 +92,7 @@ def apply(settings: Any) -> dict[str, Any]:
     facts: dict[str, Any] = {"gc_freeze": bool(settings.gc_freeze)}
     if settings.gc_log_dir:
         watch(Path(settings.gc_log_dir))
-        facts["gc_log_dir"] = str(settings.gc_log_dir)
+        facts["gc_log"] = f"on ({Path(settings.gc_log_dir).name}/)"  # no machine path
     if settings.gc_freeze:
         facts["frozen_objects"] = freeze()
     return facts

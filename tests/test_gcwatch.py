@@ -44,7 +44,7 @@ def test_apply_follows_the_settings(tmp_path):
     try:
         facts = gcwatch.apply(On())
         assert facts["gc_freeze"] and facts["frozen_objects"] > 0
-        assert facts["gc_log_dir"] == str(tmp_path)
+        assert facts["gc_log"] == f"on ({tmp_path.name}/)"
     finally:
         gc.unfreeze()
         gc.callbacks[:] = before

@@ -5,6 +5,7 @@ writes either the SVG or the raw stacks per run, and the reports need both."""
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -41,13 +42,18 @@ def categorize(
     return out
 
 
+_LIBRARY = re.compile(r"^.*/(?:site-packages|lib/python3\.\d+)/")
+_PROJECT = re.compile(r"^.*?/((?:bento_app|flask_app|shared|loadtests)/)")
+
+
 def _short(frame: str) -> str:
-    """'Server.run (/x/site-packages/uvicorn/server.py:66)' -> 'Server.run (uvicorn/server.py)'."""
+    """'Server.run (/x/site-packages/uvicorn/server.py:66)' -> 'Server.run (uvicorn/server.py)':
+    library and project paths without the machine's part (the graphs are published)."""
     name, _, where = frame.partition(" (")
     where = where.rstrip(")").rsplit(":", 1)[0]
-    for cut in ("site-packages/", "/work/"):
-        if cut in where:
-            where = where.split(cut, 1)[1]
+    where = _PROJECT.sub(r"\1", _LIBRARY.sub("", where))
+    if where.startswith("/"):
+        where = where.rsplit("/", 1)[-1]  # anything else: the file name only
     return f"{name} ({where})" if where else name
 
 

@@ -40,8 +40,10 @@ def _settings(cmp: Comparison) -> list[str]:
                 run.record.server.cpus or "not pinned",
                 _settings_text(run),
                 "; ".join(
-                    f"{k}: {v}" for k, v in run.record.server.reported.items() if k != "workers"
-                ),
+                    f"{k}: {_shown(v)}"
+                    for k, v in run.record.server.reported.items()
+                    if k != "workers"
+                ),  # fmt: skip
             ]
             for label, run in columns
         ]
@@ -67,10 +69,19 @@ def _settings(cmp: Comparison) -> list[str]:
         rows.append(
             [
                 key.replace("_", " "),
-                *(str(run.record.server.reported.get(key, "–")) for _, run in columns),
+                *(_shown(run.record.server.reported.get(key, "–")) for _, run in columns),
             ]
         )
     return markdown.table(["", *(label for label, _ in columns)], rows)
+
+
+def _shown(value: Any) -> str:
+    """A reported value as printed: an absolute path only by its last part (reports are
+    published; a machine's paths are not)."""
+    text = str(value)
+    if text.startswith("/") and " " not in text:
+        return ".../" + text.rstrip("/").rsplit("/", 1)[-1]
+    return text
 
 
 def _workers_text(run: LoadedRun) -> str:

@@ -2,6 +2,8 @@
 
 import xml.etree.ElementTree as ET
 
+import pytest
+
 from loadtests.reporting import flame
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -54,3 +56,19 @@ def test_svg_is_well_formed_even_with_markup_in_frame_names(tmp_path):
               for g in root.findall(f"{SVG}g")}  # fmt: skip
     assert widths["<module> (app/a.py)"] == flame.WIDTH_PX
     assert widths["handle<&> (app/b.py)"] == 0.9 * flame.WIDTH_PX
+
+
+@pytest.mark.parametrize(
+    ("frame", "short"),
+    [
+        ("run (/x/.venv/lib/python3.11/site-packages/uvicorn/server.py:66)",
+         "run (uvicorn/server.py)"),
+        ("select (/home/u/.pyenv/versions/3.11.7/lib/python3.11/selectors.py:468)",
+         "select (selectors.py)"),
+        ("classify (/srv/checkout/bento_app/service.py:70)", "classify (bento_app/service.py)"),
+        ("f (/somewhere/else/tool.py:3)", "f (tool.py)"),
+        ("<module>", "<module>"),
+    ],
+)  # fmt: skip
+def test_frames_lose_the_machines_paths(frame, short):
+    assert flame._short(frame) == short

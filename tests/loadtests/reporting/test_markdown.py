@@ -42,3 +42,18 @@ def test_publish_copies_the_report_but_not_the_raw_runs(tmp_path):
     target = publish(source, "x", results=tmp_path / "results")
     kept = sorted(str(p.relative_to(target)) for p in target.rglob("*") if p.is_file())
     assert kept == ["chart.png", "report.md", "runs/flask-w1-r1/flame.svg", "summary.json"]
+
+
+def test_publish_refuses_a_report_naming_this_machines_paths(tmp_path):
+    import pytest
+
+    from loadtests.reporting.publish import publish
+
+    checkout = tmp_path / "checkout"
+    source = checkout / "reports" / "compare-x"
+    source.mkdir(parents=True)
+    (source / "summary.json").write_text("{}")
+    (source / "report.md").write_text(f"| gc log dir | {checkout}/reports/compare-x/gc |\n")
+    with pytest.raises(SystemExit, match="not publishable"):
+        publish(source, "x", results=tmp_path / "results")
+    assert not (tmp_path / "results" / "x").exists()
