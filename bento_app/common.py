@@ -60,6 +60,7 @@ def serving(service: Any, instance: Any) -> dict[str, Any]:
         "max_concurrency": settings.bento_max_concurrency,
         "access_log": settings.bento_access_log,
         "metrics": settings.bento_metrics,
+        "tracing": settings.bento_tracing,
         "validation": "pydantic, strict, extra=forbid (shared.schema.CreditApplication)",
         "batching": f"adaptive on /classify_batch: max_batch_size={batch.max_batch_size}, "
         f"max_latency_ms={batch.max_latency_ms}; /classify not batched",

@@ -22,8 +22,11 @@ SERVICE_NAME = "credit_risk_classifier"
 
 def config_overrides(settings: Settings) -> str:
     prefix = f"services.{SERVICE_NAME}"
+    # no span for any path: OpenTelemetry's middleware returns before creating one
+    tracing = [] if settings.bento_tracing else [f"{prefix}.tracing.excluded_urls=.*"]
     return " ".join(
         [
+            *tracing,
             f"{prefix}.workers={settings.bento_workers}",
             f"{prefix}.traffic.timeout={settings.bento_timeout}",
             f"{prefix}.traffic.max_concurrency={settings.bento_max_concurrency}",

@@ -83,6 +83,12 @@ class Settings(BaseSettings):
     )
     bento_metrics: bool = Field(default=True, description="BentoML's Prometheus /metrics")
     bento_access_log: bool = Field(default=False, description="BentoML's per-request access log")
+    bento_tracing: bool = Field(
+        default=False,
+        description="BentoML's OpenTelemetry span for every request (recorded even when none is "
+        "exported: its sampler answers record-only at sample_rate 0); off: tracing.excluded_urls "
+        "covers every path",
+    )
     flask_validation: bool = Field(
         default=False, description="validate with shared.schema, JSON 400s (BentoML's contract)"
     )

@@ -82,6 +82,9 @@ def test_health_and_info_endpoints(servers, http, predictor, data_source):
     assert (flask["worker_class"], flask["validation"]) == ("sync", "none (the course's baseline)")
     assert bento["batching"].startswith("adaptive on /classify_batch: max_batch_size=64")
     assert bento["api_style"].startswith("async def")
+    # BentoML's span per request (tracing on in this profile) is what its request id is
+    resp = http.post(f"{servers['bento']}/classify", json=SAMPLE_APPLICATION)
+    assert len(resp.headers["x-bentoml-request-id"]) >= 8 and bento["tracing"] is True
     # the "bento" profile pins the as-landed serving stack, and the worker really runs it
     assert (bento["event_loop_in_use"], bento["http_protocol_in_use"]) == ("asyncio", "H11Protocol")
 

@@ -93,3 +93,19 @@ def test_the_crossover_serves_the_real_heavy_model_too(trained, imported, tmp_pa
     assert models["heavy"]["version"] != models["course"]["version"]
     assert (report.parent / "crossover.png").exists()
     assert "real heavy model" in report.read_text()
+
+
+def test_tracing_off_creates_no_span(trained, imported, tmp_path):
+    """bento_tracing=false (make bento's default): no OpenTelemetry span per request, so no
+    x-bentoml-request-id either (it is the span's id; test_servers sees it with tracing on)."""
+    import httpx
+
+    from loadtests.harness.servers import running
+    from shared.schema import SAMPLE_APPLICATION
+
+    profile = profiles.get("bento-notrace")
+    with running(profile, log_path=tmp_path / "bento.log", timeout=180) as server:
+        resp = httpx.post(server.url + "/classify", json=SAMPLE_APPLICATION, timeout=10)
+        info = httpx.get(server.url + "/info", timeout=10).json()["serving"]
+    assert resp.status_code == 200 and "x-bentoml-request-id" not in resp.headers
+    assert info["tracing"] is False

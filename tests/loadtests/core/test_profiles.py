@@ -175,3 +175,20 @@ def test_with_settings_adds_settings_and_says_so_in_the_label():
     assert heavy.env(9999, 1)["CREDIT_MODEL_COST_MS"] == "2"
     with pytest.raises(ProfileError, match="not settings"):
         with_settings(base, {"no_such_setting": 1})
+
+
+# the settings whose defaults moved with the tuning (docs/performance.md): a profile that left
+# one out would change when a default changes, and its old measurements would stop describing it
+DEFAULT_MOVED = {
+    "bento": ("bento_loop", "bento_http", "bento_timer_fix", "gc_freeze", "model_hot_swap",
+              "bento_metrics", "bento_tracing", "bento_access_log", "bento_batch_max_latency_ms",
+              "bento_queue_deadline_ms"),
+    "flask": ("gc_freeze", "model_hot_swap", "flask_validation", "flask_metrics"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", sorted(profiles.available()))
+def test_every_profile_pins_every_setting_a_default_may_change(name):
+    profile = profiles.get(name)
+    missing = [s for s in DEFAULT_MOVED[profile.kind] if s not in profile.settings]
+    assert not missing, f"{name}.toml does not pin {missing}"
