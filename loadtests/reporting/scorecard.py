@@ -277,7 +277,7 @@ ROWS: tuple[Row, ...] = (
         lambda ev: f"{_capacity(ev, 'flask')}; with BentoML's features "
                    f"{_capacity(ev, 'flask-features')}",
         lambda ev: f"{_capacity(ev, 'bento-docs')} as written from the docs → "
-                   f"{_capacity(ev, 'bento-tuned')} tuned",
+                   f"{_capacity(ev, 'bento-notrace')} as `make bento` serves it",
         ("ladder",), headline=True),
     Row("Scalability", "capacity with 2 workers (req/s; the generator shares the cores)",
         lambda ev: _capacity(ev, "flask-2w"), lambda ev: _capacity(ev, "bento-tuned-2w"),
@@ -290,12 +290,12 @@ ROWS: tuple[Row, ...] = (
         lambda ev: f"{n(ev.m('ladder', 'flask', 'cpu_ms_fixed'), 2)}; with features "
                    f"{n(ev.m('ladder', 'flask-features', 'cpu_ms_fixed'), 2)}",
         lambda ev: f"{n(ev.m('ladder', 'bento-docs', 'cpu_ms_fixed'), 2)} → "
-                   f"{n(ev.m('ladder', 'bento-tuned', 'cpu_ms_fixed'), 2)} tuned",
+                   f"{n(ev.m('ladder', 'bento-notrace', 'cpu_ms_fixed'), 2)} as served",
         ("ladder",), headline=True),
     Row("Operational efficiency", "p99 at the ladder's fixed rate (ms)",
         lambda ev: n(ev.m("ladder", "flask", "fixed.p99_ms")),
         lambda ev: f"{n(ev.m('ladder', 'bento-docs', 'fixed.p99_ms'))} → "
-                   f"{n(ev.m('ladder', 'bento-tuned', 'fixed.p99_ms'))} tuned",
+                   f"{n(ev.m('ladder', 'bento-notrace', 'fixed.p99_ms'))} as served",
         ("ladder",)),
     Row("Operational efficiency", "garbage collection under load (gen-2 pauses)",
         lambda ev: _gc(ev, "flask"),

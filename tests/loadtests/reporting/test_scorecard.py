@@ -31,7 +31,7 @@ def results(tmp_path) -> Path:
                "fixed.p99_ms": p99}
         for name, cap, cpu, p99 in [
             ("flask_w1", 570, 1.09, 7), ("flask_features_w1", 500, 1.3, 9),
-            ("bento_docs_w1", 220, 2.5, 160), ("bento_tuned_w1", 480, 1.2, 12),
+            ("bento_docs_w1", 220, 2.5, 160), ("bento_notrace_w1", 480, 1.2, 12),
             ("flask_2w_w1", 1010, 1.0, 6), ("bento_tuned_2w_w1", 900, 1.2, 10),
         ]
     }  # fmt: skip
@@ -81,7 +81,7 @@ def test_every_cell_is_a_figure_or_a_checked_fact_with_its_evidence(results, tmp
         assert len(cells) == 5 and all(cells), row
         assert "](" in cells[4], row  # a link to the evidence
     assert "570 (k6 627); with BentoML's features 500 (k6 550)" in text
-    assert "220 (k6 242) as written from the docs → 480 (k6 528) tuned" in text
+    assert "220 (k6 242) as written from the docs → 480 (k6 528) as `make bento` serves it" in text
     assert "85 % goodput, 4,000 refused (p99 4 ms), 0 client timeouts" in text
     assert "no response after 30.4 s" in text and "504 after 30.0 s; 12" in text
     assert f"{10 * len(INVALID_KINDS)} of {10 * len(INVALID_KINDS)} invalid scored" in text
