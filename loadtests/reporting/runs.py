@@ -68,12 +68,27 @@ def load_run(path: Path) -> LoadedRun:
         raise ReportError(f"{path}: {exc}") from exc
     run = LoadedRun(path, record, rows, stats)
     try:  # the knobs as the scenario reads them: a blank one would silently be its default
-        if blank := sorted(k for k, v in record.knobs.items() if v is None or v == ""):
+        if blank := sorted(
+            k for k, v in record.knobs.items() if _is_blank(v) and not _blank_by_default(run, k)
+        ):
             raise ValueError(f"blank knobs: {', '.join(blank)}")
         _ = run.knobs
     except ValueError as exc:
         raise ReportError(f"{path / 'run.json'}: {exc}") from exc
     return run
+
+
+def _is_blank(value: Any) -> bool:
+    return value is None or value == ""
+
+
+def _blank_by_default(run: LoadedRun, key: str) -> bool:
+    """A knob whose declared default is blank (crash's ``container``: none) may be recorded so."""
+    try:
+        fields = run.scenario.Knobs.model_fields
+    except ValueError:  # an unknown scenario: reading the knobs below says so
+        return False
+    return key in fields and _is_blank(fields[key].default)
 
 
 @dataclass

@@ -109,6 +109,20 @@ def test_knobs_the_scenario_cannot_read_are_refused(steady, change, message):
         load_comparison(steady)
 
 
+def test_a_knob_whose_default_is_blank_may_be_recorded_blank(steady):
+    """crash's ``container`` is blank unless make compose-crash names one: a real crash run
+    records it so, and must load (CI caught this)."""
+    run_dir = steady / "runs" / "flask-w1-r1"
+    _edit(
+        run_dir / "run.json",
+        lambda m: (m.update(scenario="crash"), m["knobs"].update(container="")),
+    )
+    assert load_run(run_dir).knobs.container == ""
+    _edit(run_dir / "run.json", lambda m: m["knobs"].update(container=None, rate=None))
+    with pytest.raises(ReportError, match=r"blank knobs: rate$"):
+        load_run(run_dir)
+
+
 def test_a_phase_that_never_ended_is_refused(steady):
     run_json = steady / "runs" / "bento-w1-r1" / "run.json"
     _edit(run_json, lambda m: m["schedule"][-1].update(end=None))
