@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from loadtests.reporting import markdown, tables
-from loadtests.reporting.runs import Comparison, LoadedRun, load_comparison
+from loadtests.reporting.runs import Comparison, LoadedRun, load_comparison, per_target
 
 NOISE_PCT = 20.0  # other processes above this share of a core make a run "noisy"
 
@@ -114,9 +114,12 @@ def _header(cmp: Comparison) -> list[str]:
     first = cmp.first
     dates = sorted(r.record.date for r in cmp.runs)
     mach, pool, k = first.machine, first.pool, cmp.knobs
+    own = per_target(type(k))
     knobs = ", ".join(
-        f"{n}={v:g}" if isinstance(v, float) else f"{n}={v}" for n, v in k.model_dump().items()
-    )
+        f"{n}=(each server's own)" if n in own and v else f"{n}={v:g}" if isinstance(v, float)
+        else f"{n}={v}"
+        for n, v in k.model_dump().items()
+    )  # fmt: skip
     return [
         f"# {cmp.scenario.name}: {' vs '.join(p.label for p in cmp.profiles)}",
         "",

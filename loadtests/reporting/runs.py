@@ -78,6 +78,24 @@ def load_run(path: Path) -> LoadedRun:
     return run
 
 
+def _like_for_like(run: LoadedRun) -> dict[str, Any]:
+    """The record's like-for-like keys, less the knobs that name each run's own target (crash's
+    ``container``: one container per server, necessarily different)."""
+    same = run.record.like_for_like()
+    own = per_target(run.scenario.Knobs)
+    same["knobs"] = {k: v for k, v in same["knobs"].items() if k not in own}
+    return same
+
+
+def per_target(knobs: type[Knobs]) -> set[str]:
+    """The knobs declared ``per_target``: each run names its own (a container id)."""
+    return {
+        name
+        for name, info in knobs.model_fields.items()
+        if isinstance(info.json_schema_extra, dict) and info.json_schema_extra.get("per_target")
+    }
+
+
 def _is_blank(value: Any) -> bool:
     return value is None or value == ""
 
@@ -160,9 +178,9 @@ def load_comparison(path: Path) -> Comparison:
     names = {r.record.scenario for r in runs}
     if len(names) != 1:
         raise ReportError(f"{path}: several scenarios in one comparison: {sorted(names)}")
-    first = runs[0].record.like_for_like()
+    first = _like_for_like(runs[0])
     for run in runs[1:]:
-        for key, value in run.record.like_for_like().items():
+        for key, value in _like_for_like(run).items():
             if value != first[key]:
                 raise ReportError(f"{path}: runs differ in {key}: not like for like")
     # Same worker count, same cores: a profile that fixes another worker count gets another

@@ -33,7 +33,9 @@ KILL_CONTAINER = "SIGKILL the container's main process"
 
 class CrashKnobs(Knobs):
     container: str = Field(
-        "", description="crash: kill this docker container's main process instead of a worker"
+        "",
+        description="crash: kill this docker container's main process instead of a worker",
+        json_schema_extra={"per_target": True},  # one container per server: not like for like
     )
 
 

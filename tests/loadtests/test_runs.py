@@ -240,3 +240,18 @@ def test_a_profile_known_only_from_its_records(tmp_path):
     third = cmp.profiles[2]
     assert third == fixtures.BENTO_C8 and third.settings == {"bento_max_concurrency": 8}
     assert [r.record.run_id for r in cmp.runs_of("bento-c8")] == ["bento-c8-w1-r1"]
+
+
+def test_a_knob_naming_each_runs_own_target_may_differ(steady):
+    """make compose-crash kills a different container per server: the crash scenario's
+    ``container`` knob is per target, every other knob must still agree."""
+
+    def crash(container):
+        return lambda m: (m.update(scenario="crash"), m["knobs"].update(container=container))
+
+    for run in ("flask-w1-r1", "flask-w1-r2", "bento-w1-r1", "bento-w1-r2"):
+        _edit(steady / "runs" / run / "run.json", crash(f"id-{run.split('-')[0]}"))
+    assert len(load_comparison(steady).runs) == 4
+    _edit(steady / "runs" / "bento-w1-r2" / "run.json", lambda m: m["knobs"].update(rate=20.0))
+    with pytest.raises(ReportError, match="runs differ in knobs: not like for like"):
+        load_comparison(steady)
