@@ -91,8 +91,8 @@ def build(out: Path) -> Path:
     triple = crossover_cost(points, "bento-adaptive", "flask-single", 3.0)
     repeats = max(len(v) for key, _ in modes for v in [*points[key].values(), heavy[key]])
     statement = (
-        f"BentoML's adaptive batching holds more applications/s than Flask with one call per "
-        f"request from a model cost of {flat:g} ms per call on"
+        f"BentoML's adaptive batching holds at least as many applications/s as Flask with one "
+        f"call per request from a model cost of {flat:g} ms per call on"
         if flat is not None
         else "BentoML's adaptive batching never held more applications/s than Flask with one call "
         "per request at these costs"
