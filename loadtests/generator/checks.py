@@ -54,3 +54,13 @@ def header_problem(header_version: str | None, body_version: str) -> str | None:
     if header_version != body_version:
         return f"{VERSION_HEADER} header differs from the body's model_version"
     return None
+
+
+def error_name(error: BaseException | None) -> str:
+    """The error's class, and the one it wraps: geventhttpclient gives up with RetriesExceeded
+    whatever went wrong (a timeout, a reset), keeping the last error as ``original``."""
+    if error is None:
+        return "connection failed"
+    original = getattr(error, "original", None)
+    inner = f": {type(original).__name__}" if isinstance(original, BaseException) else ""
+    return f"{type(error).__name__}{inner}"

@@ -74,8 +74,7 @@ class TargetUser(FastHttpUser):
 
 def _transport_problem(response) -> str | None:
     if response.status_code == 0:
-        error = getattr(response, "error", None)
-        return f"no response ({type(error).__name__ if error else 'connection failed'})"
+        return f"no response ({checks.error_name(getattr(response, 'error', None))})"
     return None
 
 

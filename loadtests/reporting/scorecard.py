@@ -181,7 +181,10 @@ def _gc(ev: Evidence, profile: str) -> str:
 
 def _overload(ev: Evidence, profile: str) -> str:
     share = ev.m("overload", profile, "overloads.3x.goodput_share")
-    timeouts = ev.m("overload", profile, "overloads.3x.failed_by_kind.client timeout") or 0
+    unanswered = sum(  # a client timeout, or a connection given up on (RetriesExceeded)
+        ev.m("overload", profile, f"overloads.3x.failed_by_kind.{kind}") or 0
+        for kind in ("client timeout", "connection error")
+    )
     refused = sum(
         ev.m("overload", profile, f"overloads.3x.failed_by_kind.{code}") or 0
         for code in ("429", "503")
@@ -189,7 +192,7 @@ def _overload(ev: Evidence, profile: str) -> str:
     p99 = ev.m("overload", profile, "overloads.3x.p99_refused_ms")
     return (
         f"{n(100 * share if share is not None else None, 0, ' %')} goodput, "
-        f"{n(refused)} refused (p99 {n(p99, 0, ' ms')}), {n(timeouts)} client timeouts"
+        f"{n(refused)} refused (p99 {n(p99, 0, ' ms')}), {n(unanswered)} without an answer"
     )
 
 

@@ -79,3 +79,20 @@ def test_header_problems():
         header_problem("v2", "v1")
         == f"{VERSION_HEADER} header differs from the body's model_version"
     )
+
+
+def test_a_wrapped_error_is_named_with_what_it_wraps():
+    """geventhttpclient gives up with RetriesExceeded whatever happened; a 10 s timeout inside it
+    must count as a client timeout, not as a connection error."""
+    from geventhttpclient.useragent import RetriesExceeded
+
+    from loadtests.generator import checks
+    from loadtests.scenarios.overload import failure_kind
+
+    timed_out = RetriesExceeded("http://x/classify", 1, original=TimeoutError("timed out"))
+    reset = RetriesExceeded("http://x/classify", 1, original=ConnectionResetError())
+    assert checks.error_name(timed_out) == "RetriesExceeded: TimeoutError"
+    assert failure_kind(f"no response ({checks.error_name(timed_out)})") == "client timeout"
+    assert failure_kind(f"no response ({checks.error_name(reset)})") == "connection error"
+    assert checks.error_name(ConnectionResetError()) == "ConnectionResetError"
+    assert checks.error_name(None) == "connection failed"

@@ -56,7 +56,8 @@ def results(tmp_path) -> Path:
                                   bento_swap_w1=switch))  # fmt: skip
     over = {"overloads.3x.goodput_share": 0.85, "overloads.3x.failed_by_kind.429": 4000,
             "overloads.3x.p99_refused_ms": 4}  # fmt: skip
-    slow = {"overloads.3x.goodput_share": 0.4, "overloads.3x.failed_by_kind.client timeout": 90}
+    slow = {"overloads.3x.goodput_share": 0.4, "overloads.3x.failed_by_kind.client timeout": 90,
+            "overloads.3x.failed_by_kind.connection error": 10}  # fmt: skip
     _write(r, "overload", _medians(flask_tuned_w1=slow, bento_tuned_w1=slow, bento_shed_w1=over))
     crash = {"failed_by_kind.connection error": 2, "after.requests": 4000, "recovery_s": 1.5}
     _write(r, "crash", _medians(flask_tuned_w2=crash, bento_tuned_w2=crash))
@@ -82,7 +83,8 @@ def test_every_cell_is_a_figure_or_a_checked_fact_with_its_evidence(results, tmp
         assert "](" in cells[4], row  # a link to the evidence
     assert "570 (k6 627); with BentoML's features 500 (k6 550)" in text
     assert "220 (k6 242) as written from the docs → 480 (k6 528) as `make bento` serves it" in text
-    assert "85 % goodput, 4,000 refused (p99 4 ms), 0 client timeouts" in text
+    assert "85 % goodput, 4,000 refused (p99 4 ms), 0 without an answer" in text
+    assert "40 % goodput, 0 refused (p99 none), 100 without an answer" in text
     assert "no response after 30.4 s" in text and "504 after 30.0 s; 12" in text
     assert f"{10 * len(INVALID_KINDS)} of {10 * len(INVALID_KINDS)} invalid scored" in text
     assert "[ladder](ladder/report.md)" in text and "[crossover](crossover/crossover.md)" in text
