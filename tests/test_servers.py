@@ -13,7 +13,7 @@ pytestmark = pytest.mark.servers
 
 @pytest.fixture(scope="module")
 def servers(trained, imported, tmp_path_factory):
-    logs = tmp_path_factory.mktemp("server-logs")
+    logs = tmp_path_factory.mktemp("server-logs") / "not-yet"  # start() makes the folder
     with (
         running(profiles.get("flask"), workers=2, log_path=logs / "flask.log") as flask,
         running(

@@ -81,6 +81,15 @@ def test_a_hung_request_gets_each_stacks_answer(trained, imported, tmp_path):
     assert "hung" in report.read_text().lower()
 
 
+def test_a_hung_request_on_a_thread_pool_api_times_out(trained, imported, tmp_path):
+    """The service as written from the docs (sync def, BentoML's thread pool): the event loop is
+    free, so BentoML's timeout fires and the client gets its 504 at the timeout."""
+    knobs = {"rate": 10, "duration": 12, "hang_ms": 6000, "warmup": 0, "client_timeout": 20}
+    _report, runs = _compare("hung", "bento-docs", knobs, tmp_path, {"bento_timeout": 2})
+    (docs,) = [run.summary for run in runs]
+    assert docs.hung_status == 504 and 2 <= docs.hung_seconds < 6
+
+
 def test_the_crossover_serves_the_real_heavy_model_too(trained, imported, tmp_path):
     report = sweep([0.5], repeats=1, overrides=STEPS, root=tmp_path)
     summary = json.loads((report.parent / "summary.json").read_text())

@@ -35,3 +35,16 @@ def test_the_delay_header_is_honoured_only_when_the_switch_is_on(predictor, monk
         assert post("false") < 0.2
     finally:
         get_settings.cache_clear()
+
+
+def test_a_delay_the_server_never_applied_is_called_out():
+    """A service that ignores debug_delay answers the hung request at once: its row must say it
+    measures nothing (bento-docs did, before it honoured the switch)."""
+    from types import SimpleNamespace
+
+    from loadtests.scenarios.hung import _got
+
+    assert "not applied" in _got(SimpleNamespace(hung_status=200, hung_seconds=0.03), 40_000)
+    assert _got(SimpleNamespace(hung_status=200, hung_seconds=40.1), 40_000) == "200 after 40.1 s"
+    assert _got(SimpleNamespace(hung_status=504, hung_seconds=30.0), 40_000) == "504 after 30 s"
+    assert _got(SimpleNamespace(hung_status=0, hung_seconds=60), 40_000) == "no response after 60 s"
