@@ -300,6 +300,10 @@ ROWS: tuple[Row, ...] = (
         lambda ev: f"{n(ev.m('ladder', 'bento-docs', 'fixed.p99_ms'))} → "
                    f"{n(ev.m('ladder', 'bento-notrace', 'fixed.p99_ms'))} as served",
         ("ladder",)),
+    Row("Operational efficiency", "steady 100 req/s: p50 / p99 (ms)",
+        lambda ev: _steady(ev, "flask"),
+        lambda ev: f"{_steady(ev, 'bento')} as landed → {_steady(ev, 'bento-notrace')} as served",
+        ("steady",), headline=True),
     Row("Operational efficiency", "garbage collection under load (gen-2 pauses)",
         lambda ev: _gc(ev, "flask"),
         lambda ev: f"{_gc(ev, 'bento')} → {_gc(ev, 'bento-tuned')} tuned",
@@ -333,12 +337,17 @@ ROWS: tuple[Row, ...] = (
     Row("Resiliency", "a request slower than the timeout",
         lambda ev: _hung(ev, "flask-tuned"), lambda ev: _hung(ev, "bento-tuned"), ("hung",)),
     Row("Resiliency", "invalid applications (bad_input scenario)",
-        lambda ev: _invalid_scored(ev, "flask"), lambda ev: _invalid_scored(ev, "bento-tuned"),
+        lambda ev: _invalid_scored(ev, "flask"), lambda ev: _invalid_scored(ev, "bento-notrace"),
         ("bad_input",)),
     Row("Ease of use", "serving code in this repository",
         lambda ev: _serving_code("flask"), lambda ev: _serving_code("bento"),
         ("flask_app/", "bento_app/"), headline=True),
 )  # fmt: skip
+
+
+def _steady(ev: Evidence, profile: str) -> str:
+    p50, p99 = (ev.m("steady", profile, f"hold.{q}_ms") for q in ("p50", "p99"))
+    return f"{n(p50)} / {n(p99)}"
 
 
 def _hung(ev: Evidence, profile: str) -> str:

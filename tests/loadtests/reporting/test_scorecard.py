@@ -66,7 +66,10 @@ def results(tmp_path) -> Path:
                                                "failed_by_kind.HTTP 504": 12}))  # fmt: skip
     scored = {f"outcomes.{k}.200": 10 for k in INVALID_KINDS}
     refused = {f"outcomes.{k}.4xx": 10 for k in INVALID_KINDS}
-    _write(r, "bad_input", _medians(flask_w1=scored, bento_tuned_w1=refused))
+    _write(r, "bad_input", _medians(flask_w1=scored, bento_notrace_w1=refused))
+    hold = {"flask_w1": (2, 6), "bento_w1": (3, 29), "bento_notrace_w1": (2, 8)}
+    _write(r, "steady", _medians(**{k: {"hold.p50_ms": a, "hold.p99_ms": b}
+                                     for k, (a, b) in hold.items()}))  # fmt: skip
     return r
 
 
@@ -89,6 +92,7 @@ def test_every_cell_is_a_figure_or_a_checked_fact_with_its_evidence(results, tmp
     assert f"{10 * len(INVALID_KINDS)} of {10 * len(INVALID_KINDS)} invalid scored" in text
     assert "[ladder](ladder/report.md)" in text and "[crossover](crossover/crossover.md)" in text
     assert "400 fuzzed cases, 0 failures" in text
+    assert "| 2 / 6 | 3 / 29 as landed → 2 / 8 as served |" in text
     assert "fuzz: 2026-11-25T12:00:00, cpu, 2 CPUs" in text
     # the README gets the headline rows only, its links relative to the README
     new = readme.read_text()
