@@ -128,7 +128,11 @@ def build(out: Path) -> Path:
         "",
         *markdown.image(chart.name, "capacity against model cost"),
     ]
+    dates = sorted(r.record.date for runs in [*heavy.values(), *(
+        v for key, _ in modes for v in points[key].values())] for r in runs)  # fmt: skip
     summary = {
+        "dates": [dates[0], dates[-1]],
+        "machine": f"{first.machine.cpu_model}, {first.machine.cpu_count} CPUs",
         "costs": costs,
         "modes": {
             key: {
