@@ -130,3 +130,15 @@ def test_code_lines_leave_out_docstrings_comments_and_blanks(tmp_path):
 def test_a_named_test_must_exist():
     with pytest.raises(AssertionError):
         scorecard.has_test("tests/test_setup.py", "test_that_does_not_exist")
+
+
+def test_a_capacity_that_never_held_says_so(results, tmp_path):
+    """The docs' service breaks the SLO from the ladder's first step: no capacity, and no k6
+    check either; the cell says what happened instead of "none (k6 none)"."""
+    path = results / "ladder" / "summary.json"
+    data = json.loads(path.read_text())
+    del data["medians"]["bento-docs-w1"]["sustained_rps"]
+    del data["medians"]["bento-docs-w1"]["k6_sustained_rps"]
+    path.write_text(json.dumps(data))
+    text = scorecard.build(results, None).read_text()
+    assert "the SLO broken from the first step as written from the docs" in text
