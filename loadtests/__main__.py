@@ -78,7 +78,7 @@ def _run(args: argparse.Namespace) -> int:
     knobs = scenario.knobs(_overrides(args, scenario))
     out = Path(args.out) if args.out else REPORTS / f"{stamp()}-{scenario.name}-{profile.name}"
     workers = profile.workers_for(args.workers)
-    budget = external(args.url, args.processes) if args.url else budget_for(workers, args.processes)
+    budget = external(args.processes) if args.url else budget_for(workers, args.processes)
     spec = RunSpec(
         scenario=scenario,
         profile=profile,

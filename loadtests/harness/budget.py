@@ -60,12 +60,18 @@ def budget_for(
     )
 
 
-def external(workers_unknown_url: str, locust_processes: int = 1) -> Budget:
-    """A server this run did not start: only locust is pinned."""
+def external(locust_processes: int = 1) -> Budget:
+    """A server this run did not start: only locust is pinned. The statement names no address
+    (the run record has it), so runs against different external servers compare like for like."""
     pinned = budget_for(1, locust_processes)
+    where = (
+        f"locust pinned to CPU {pinned.locust_cpus} with taskset"
+        if pinned.locust_cpus
+        else "locust not pinned"
+    )
     return Budget(
         server_cpus=None,
         locust_cpus=pinned.locust_cpus,
         shared=False,
-        statement=f"external server at {workers_unknown_url}; {pinned.statement}",
+        statement=f"external server (not started or pinned by this run); {where}.",
     )

@@ -96,7 +96,7 @@ def crash_containers(
                 profile=profile,
                 knobs=scenario.knobs({**base.model_dump(), "container": container}),
                 requested_workers=workers,
-                budget=external(url),
+                budget=external(),
                 out_dir=out / "runs" / f"{service}-w{workers}-r{repeat}",
                 pool_file=pool,
                 title=f"[{done}/{total}] crash of the {service} container, rep {repeat}",

@@ -181,6 +181,25 @@ def test_different_cpu_budgets_at_one_worker_count_are_refused(steady):
         load_comparison(steady)
 
 
+def test_external_servers_at_different_addresses_are_one_budget(steady):
+    """make compose-crash: each container is an external server with its own URL; the budget
+    statement names no address, so the runs compare (the CI failure of 2026-11-25)."""
+    from loadtests.harness.budget import external
+
+    for i, run_json in enumerate(sorted((steady / "runs").glob("*/run.json"))):
+        port = 3000 + i
+        _edit(run_json, lambda m: m.update(budget=external().model_dump()))
+        _edit(
+            run_json,
+            lambda m, port=port: m["server"].update(
+                url=f"http://127.0.0.1:{port}", started_by_run=False, workers=None
+            ),
+        )
+    cmp = load_comparison(steady)
+    assert len({r.record.server.url for r in cmp.runs}) == 4
+    assert len({r.record.budget.statement for r in cmp.runs}) == 1
+
+
 def test_two_scenarios_in_one_comparison_are_refused(steady, tmp_path):
     other = fixtures.spike(tmp_path / "other")
     shutil.copytree(other / "runs" / "flask-w1-r1", steady / "runs" / "flask-w1-r9")
