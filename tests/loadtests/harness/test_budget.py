@@ -72,6 +72,7 @@ def test_an_external_server_pins_only_locust(monkeypatch):
     b = external(locust_processes=2)
     assert _cpus(b) == (None, "2,3", False)
     assert b.statement == (
-        "external server (not started or pinned by this run); locust pinned to CPU 2,3 with taskset."
+        "external server (not started or pinned by this run); "
+        "locust pinned to CPU 2,3 with taskset."
     )
 
