@@ -75,4 +75,3 @@ def test_an_external_server_pins_only_locust(monkeypatch):
         "external server (not started or pinned by this run); "
         "locust pinned to CPU 2,3 with taskset."
     )
-
