@@ -14,9 +14,13 @@ builds its uvicorn server: that import is the only hook BentoML gives into the w
   (docs/upstream-bentoml-timeout-timer-leak.md). The fix cancels the handle as soon as the
   response starts; behaviour is otherwise the same (504 after ``timeout``).
 - ``bento_queue_deadline_ms``: load shedding. A request that waited longer than this in the
-  worker's queue (parsed by uvicorn, not yet started by the event loop) is answered 503 with
-  Retry-After at once, so an overloaded worker spends its time on requests that can still meet
-  the SLO instead of on requests whose clients are about to give up (docs/resiliency.md).
+  worker's queue (parsed by uvicorn, its work not yet started by the event loop) is answered 503
+  with Retry-After at once, so an overloaded worker spends its time on requests that can still
+  meet the SLO instead of on requests whose clients are about to give up (docs/resiliency.md).
+  BentoML's TimeoutMiddleware runs the rest of every request in a task of its own, queued
+  behind everything already waiting, so the wait is checked twice: when uvicorn starts the
+  request and when that inner task starts (the replacement TimeoutMiddleware call below; a
+  deadline therefore installs it, with its timer fix).
 """
 
 from __future__ import annotations
@@ -26,6 +30,8 @@ import time
 from typing import Any
 
 _ORIGINAL_CALL: Any = None
+_DEADLINE_S = 0.0  # shed_after: 0 = never shed
+_ARRIVED = "credit.arrived"  # scope key: when uvicorn parsed the request (time.monotonic())
 
 
 def choose_uvicorn(loop: str, http: str) -> None:
@@ -56,7 +62,8 @@ def in_use() -> dict[str, str]:
 
 
 async def _timeout_call(self, scope, receive, send) -> None:
-    """TimeoutMiddleware.__call__ of BentoML 1.4.40, with the timer handle cancelled."""
+    """TimeoutMiddleware.__call__ of BentoML 1.4.40, with the timer handle cancelled and the
+    queue deadline checked again when the request's own task starts."""
     if scope["type"] not in ("http", "websocket"):
         return await self.app(scope, receive, send)
     from starlette.responses import JSONResponse
@@ -71,7 +78,11 @@ async def _timeout_call(self, scope, receive, send) -> None:
             handle.cancel()  # the response started: the timeout no longer applies
         await send(message)
 
-    fut = asyncio.ensure_future(self.app(scope, receive, _send), loop=loop)
+    async def _run() -> None:  # BentoML's own task for the request: it may wait long to start
+        waited = _late(scope)
+        await (self.app if waited is None else _overloaded(waited))(scope, receive, _send)
+
+    fut = asyncio.ensure_future(_run(), loop=loop)
     try:
         await waiter
     except TimeoutError:
@@ -113,13 +124,26 @@ def _overloaded(waited_s: float):
     return app
 
 
+def _late(scope) -> float | None:
+    """Seconds this request has waited since uvicorn parsed it, if past the deadline. Only the
+    APIs (POST) are shed: health probes and metrics scrapes (GET) are answered however late, or
+    an overloaded worker would look dead to its supervisor and blank to its monitoring."""
+    arrived = scope.get(_ARRIVED)
+    if not _DEADLINE_S or arrived is None or scope.get("method") != "POST":
+        return None
+    waited = time.monotonic() - arrived
+    return waited if waited > _DEADLINE_S else None
+
+
 def shed_after(deadline_ms: float) -> None:
-    """Answer 503 at once to a request whose task waited longer than ``deadline_ms`` between
-    uvicorn parsing its headers and the event loop starting it: under overload the worker's
-    queue is that set of started-but-waiting tasks (BentoML's max_concurrency counts only the
-    requests that already run, so it never fills with async APIs). 0: never shed."""
+    """Answer 503 at once to a request that waited longer than ``deadline_ms`` since uvicorn
+    parsed its headers: checked when the event loop starts it, and again in the replacement
+    TimeoutMiddleware call when BentoML's own task for it starts (BentoML's max_concurrency
+    counts only the requests that already run, so it never fills with async APIs). 0: never."""
+    global _DEADLINE_S
     from uvicorn.protocols.http import h11_impl, httptools_impl
 
+    _DEADLINE_S = deadline_ms / 1000
     for module in (h11_impl, httptools_impl):
         cycle = module.RequestResponseCycle
         if not hasattr(cycle, "_credit_original"):
@@ -128,26 +152,26 @@ def shed_after(deadline_ms: float) -> None:
         if not deadline_ms:
             cycle.__init__, cycle.run_asgi = init, run
             continue
-        deadline_s = deadline_ms / 1000
 
         def __init__(self, *args, _init=init, **kwargs) -> None:
             _init(self, *args, **kwargs)
-            self.credit_arrived = time.monotonic()
+            self.scope[_ARRIVED] = time.monotonic()
 
-        async def run_asgi(self, app, _run=run, _deadline=deadline_s) -> None:
-            waited = time.monotonic() - self.credit_arrived
-            return await _run(self, _overloaded(waited) if waited > _deadline else app)
+        async def run_asgi(self, app, _run=run) -> None:
+            waited = _late(self.scope)
+            return await _run(self, app if waited is None else _overloaded(waited))
 
         cycle.__init__, cycle.run_asgi = __init__, run_asgi
 
 
 def apply(settings: Any) -> dict[str, Any]:
     choose_uvicorn(settings.bento_loop, settings.bento_http)
-    fix_timeout_timers(settings.bento_timer_fix)
     shed_after(settings.bento_queue_deadline_ms)
+    timer_fix = settings.bento_timer_fix or bool(settings.bento_queue_deadline_ms)
+    fix_timeout_timers(timer_fix)
     return {
         "event_loop": settings.bento_loop,
         "http_parser": settings.bento_http,
-        "timeout_timer_fix": settings.bento_timer_fix,
+        "timeout_timer_fix": timer_fix,
         "queue_deadline_ms": settings.bento_queue_deadline_ms,
     }
