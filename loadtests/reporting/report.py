@@ -257,6 +257,18 @@ def _numbers(value: Any, prefix: str = "") -> dict[str, float]:
     return {prefix.rstrip("."): float(value)}
 
 
+# A capacity search that never held its first step has no capacity: 0 in the median, or the
+# median of 3 repeats where 2 broke the SLO from the start would be the one that did not.
+NEVER_HELD_IS_ZERO = ("sustained_rps", "k6_sustained_rps")
+
+
+def median_over(flat: list[dict[str, float]], name: str) -> float:
+    """The median of one number over the repeats that have it (a capacity: over all of them)."""
+    if name in NEVER_HELD_IS_ZERO:
+        return statistics.median(f.get(name, 0.0) for f in flat)
+    return statistics.median(f[name] for f in flat if name in f)
+
+
 def medians(cmp: Comparison) -> dict[str, dict[str, float]]:
     """{"<profile>-w<workers>": {number: median over repeats}}: what the scorecard reads."""
     out = {}
@@ -266,11 +278,7 @@ def medians(cmp: Comparison) -> dict[str, dict[str, float]]:
             if not flat:
                 continue
             names = sorted({k for f in flat for k in f if k not in ("workers", "repeat")})
-            out[f"{profile.name}-w{workers}"] = {
-                name: statistics.median(v)
-                for name in names
-                if (v := [f[name] for f in flat if name in f])
-            }
+            out[f"{profile.name}-w{workers}"] = {name: median_over(flat, name) for name in names}
     return out
 
 

@@ -170,9 +170,9 @@ class Row:
 def _capacity(ev: Evidence, profile: str) -> str:
     locust = ev.m("ladder", profile, "sustained_rps")
     k6 = ev.m("ladder", profile, "k6_sustained_rps")
-    if locust is None:  # not even the first step held the SLO (k6 then has nothing to check)
+    if not locust:  # the first step broke the SLO in most repeats (k6 then has nothing to check)
         return "the SLO broken from the first step"
-    return f"{n(locust)} (k6 {n(k6)})"
+    return f"{n(locust)} (k6 {n(k6) if k6 else 'none'})"
 
 
 def _gc(ev: Evidence, profile: str) -> str:

@@ -214,7 +214,8 @@ class Tuning(Scenario):
                 ax.barh(y, med, color=colour, alpha=0.85)
                 ax.errorbar(med, y, xerr=[[med - lo], [hi - med]], color="black", capsize=3, lw=1)
                 ax.scatter(values, [y] * len(values), color="black", s=8, zorder=3)
-                ax.annotate(f"{med:.3g}", (hi, y), textcoords="offset points", xytext=(4, -3),
+                text = f"{med:,.0f}" if med >= 100 else f"{med:.3g}"
+                ax.annotate(text, (hi, y), textcoords="offset points", xytext=(4, -3),
                             fontsize=8)  # fmt: skip
             ax.set_title(title, fontsize=10)
             ax.grid(True, axis="x", alpha=0.3)

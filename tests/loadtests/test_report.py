@@ -456,3 +456,17 @@ def test_summary_json_carries_the_headline(built):
     assert flask["hold.p99_ms"] == 15 and bento["hold.p99_ms"] == 40
     assert bento["server_cpu_ms_per_request"] == 1.2
     assert "repeat" not in flask and not any(k.startswith("steps.") for k in flask)
+
+
+def test_a_capacity_that_never_held_counts_as_zero_in_the_median():
+    """3 repeats, 2 broke the SLO from the first step: the median capacity is none (0), not
+    the one repeat that held (the docs' service in the ladder of 2026-11-25)."""
+    from loadtests.reporting.report import median_over
+
+    flat = [{"sustained_rps": 242.0, "fixed.p99_ms": 5.0}, {"fixed.p99_ms": 7.0}, {}]
+    assert median_over(flat, "sustained_rps") == 0.0
+    assert median_over(flat, "fixed.p99_ms") == 6.0  # other numbers: the repeats that have them
+    assert (
+        median_over([{"sustained_rps": 220.0}, {"sustained_rps": 240.0}, {}], "sustained_rps")
+        == 220.0
+    )
