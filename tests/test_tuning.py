@@ -126,9 +126,10 @@ uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), loop="asyncio", http=s
 
 
 def _burst(
-    deadline_ms: float, http: str, stack: str, method: str = "POST"
-) -> list[tuple[int, float, str]]:
-    """20 requests at once on a server that needs 20 ms of CPU for each."""
+    deadline_ms: float, http: str, stack: str, method: str = "POST", rounds: int = 1
+) -> list[tuple[int, float, str, str]]:
+    """20 requests at once on a server that needs 20 ms of CPU for each, ``rounds`` times (one
+    after the other, same server): status, seconds, Retry-After, body of each, in order."""
     import socket
     import subprocess
     import sys
@@ -151,20 +152,20 @@ def _burst(
                 break
             except httpx.HTTPError:
                 time.sleep(0.1)
-        results: list[tuple[int, float, str]] = []
+        results: list[tuple[int, float, str, str]] = []
 
         def one() -> None:
             start = time.perf_counter()
             resp = httpx.request(method, url, timeout=10)
-            results.append(
-                (resp.status_code, time.perf_counter() - start, resp.headers.get("retry-after", ""))
-            )
+            retry = resp.headers.get("retry-after", "")
+            results.append((resp.status_code, time.perf_counter() - start, retry, resp.text))
 
-        threads = [threading.Thread(target=one) for _ in range(20)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        for _ in range(rounds):
+            threads = [threading.Thread(target=one) for _ in range(20)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
         return results
     finally:
         proc.terminate()
@@ -179,10 +180,57 @@ def test_a_request_that_waited_past_the_deadline_is_shed_with_503(http, stack):
     request already parsed has started (so a check when uvicorn starts a request sees no wait:
     the overload runs of 2026-11-25 shed too late); the second check at that task sheds."""
     shed = _burst(30, http, stack)
-    codes = sorted(code for code, _, _ in shed)
+    codes = sorted(code for code, *_ in shed)
     assert 200 in codes and 503 in codes  # the first ones served, the rest refused
-    assert all(retry == "1" for code, _, retry in shed if code == 503)
+    assert all(retry == "1" for code, _, retry, _ in shed if code == 503)
     served = _burst(0, http, stack)
-    assert {code for code, _, _ in served} == {200}  # 0: never shed
+    assert {code for code, *_ in served} == {200}  # 0: never shed
     probes = _burst(30, http, stack, method="GET")
-    assert {code for code, _, _ in probes} == {200}  # health probes and scrapes: never shed
+    assert {code for code, *_ in probes} == {200}  # health probes and scrapes: never shed
+
+
+def test_once_it_knows_the_cost_the_worker_refuses_by_the_queue_ahead_at_once():
+    """In BentoML's stack the first check (before BentoML's middleware) refuses a request the
+    queue ahead of it would keep past the deadline ("would wait"), so the refusal costs neither
+    the middleware nor the wait: once the first round has measured ~20 ms a request, the later
+    rounds are refused that way, sooner than the served ones are answered."""
+    rounds = _burst(30, "httptools", "bentoml", rounds=3)
+    later = rounds[20:]
+    predicted = [secs for code, secs, _, body in later if code == 503 and "would wait" in body]
+    served = [secs for code, secs, *_ in later if code == 200]
+    assert predicted, "no refusal by the queue ahead"
+    assert served  # the first in each round still served
+    assert sorted(predicted)[len(predicted) // 2] < sorted(served)[len(served) // 2]
+
+
+def test_admitted_requests_start_one_per_loop_iteration():
+    """Between two starts the loop polls its sockets, so new requests are read (and refused at
+    once when they must be) instead of waiting for a run of queued model calls to end."""
+    iterations = 0
+    ticking = True
+
+    async def main() -> list[int]:
+        loop = asyncio.get_running_loop()
+
+        def tick() -> None:  # rescheduled from itself: runs once per loop iteration
+            nonlocal iterations
+            iterations += 1
+            if ticking:
+                loop.call_soon(tick)
+
+        loop.call_soon(tick)
+        starts: list[int] = []
+
+        async def one() -> None:
+            await tuning._Turns.take()
+            starts.append(iterations)
+
+        await asyncio.gather(*(one() for _ in range(5)))
+        return starts
+
+    tuning._Queue.reset()
+    try:
+        starts = asyncio.run(main())
+    finally:
+        ticking = False
+    assert len(starts) == 5 and len(set(starts)) == 5 and starts == sorted(starts)

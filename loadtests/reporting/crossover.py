@@ -11,7 +11,7 @@ from pathlib import Path
 
 from loadtests.reporting import markdown
 from loadtests.reporting.runs import load_run
-from loadtests.reporting.stats import agg, fmt
+from loadtests.reporting.stats import NEVER_HELD, agg, fmt
 
 RUN_DIR = re.compile(r"^(?P<mode>.+)-(?:c(?P<cost>[0-9.]+)|(?P<heavy>heavy))-r(?P<repeat>\d+)$")
 
@@ -32,7 +32,7 @@ def _points(out: Path) -> tuple[dict[str, dict[float, list]], dict[str, list]]:
 
 
 def _capacity_cell(runs: list) -> str:
-    text = fmt(agg(r.summary.applications_per_s for r in runs), 0, "none held")
+    text = fmt(agg((r.summary.applications_per_s for r in runs), NEVER_HELD), 0, "none held")
     calls = agg(r.summary.requests_per_call for r in runs)
     if calls.median:
         text += f" ({calls.median:.1f} per call)"
@@ -40,7 +40,7 @@ def _capacity_cell(runs: list) -> str:
 
 
 def _median(runs: list) -> float | None:
-    return agg(r.summary.applications_per_s for r in runs).median
+    return agg((r.summary.applications_per_s for r in runs), NEVER_HELD).median
 
 
 def _model_line(name: str, m: dict) -> str:
@@ -57,8 +57,8 @@ def crossover_cost(points, better: str, worse: str, factor: float = 1.0) -> floa
     costs = sorted(set(points[better]) & set(points[worse]))
     found = None
     for cost in reversed(costs):
-        b = agg(r.summary.applications_per_s for r in points[better][cost]).median
-        w = agg(r.summary.applications_per_s for r in points[worse][cost]).median
+        b = agg((r.summary.applications_per_s for r in points[better][cost]), NEVER_HELD).median
+        w = agg((r.summary.applications_per_s for r in points[worse][cost]), NEVER_HELD).median
         if b is None or w is None or b < factor * w:
             break
         found = cost
@@ -136,7 +136,9 @@ def build(out: Path) -> Path:
         "costs": costs,
         "modes": {
             key: {
-                f"{c:g}": agg(r.summary.applications_per_s for r in points[key][c]).median
+                f"{c:g}": agg(
+                    (r.summary.applications_per_s for r in points[key][c]), NEVER_HELD
+                ).median
                 for c in costs
                 if c in points[key]
             }

@@ -19,6 +19,7 @@ from typing import Any
 
 from loadtests.reporting import markdown, tables
 from loadtests.reporting.runs import Comparison, LoadedRun, load_comparison, per_target
+from loadtests.reporting.stats import NEVER_HELD
 
 NOISE_PCT = 20.0  # other processes above this share of a core make a run "noisy"
 
@@ -259,13 +260,13 @@ def _numbers(value: Any, prefix: str = "") -> dict[str, float]:
 
 # A capacity search that never held its first step has no capacity: 0 in the median, or the
 # median of 3 repeats where 2 broke the SLO from the start would be the one that did not.
-NEVER_HELD_IS_ZERO = ("sustained_rps", "k6_sustained_rps")
+NEVER_HELD_IS_ZERO = ("sustained_rps", "k6_sustained_rps", "applications_per_s")
 
 
 def median_over(flat: list[dict[str, float]], name: str) -> float:
     """The median of one number over the repeats that have it (a capacity: over all of them)."""
-    if name in NEVER_HELD_IS_ZERO:
-        return statistics.median(f.get(name, 0.0) for f in flat)
+    if name in NEVER_HELD_IS_ZERO:  # as the report's tables count them (stats.agg's none_as)
+        return statistics.median(f.get(name, NEVER_HELD) for f in flat)
     return statistics.median(f[name] for f in flat if name in f)
 
 

@@ -6,6 +6,8 @@ import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+NEVER_HELD = 0.0  # a capacity search that never held its first step, in a median (none_as)
+
 
 @dataclass(frozen=True)
 class Agg:
@@ -16,17 +18,22 @@ class Agg:
     missing: int  # repeats without a value (e.g. never recovered)
 
 
-def agg(values: Iterable[float | None]) -> Agg:
+def agg(values: Iterable[float | None], none_as: float | None = None) -> Agg:
+    """``none_as``: the value a missing one counts as in the median and range, when some repeats
+    have one (a capacity search that never held: 0), still counted as missing in the text."""
     values = list(values)
     present = [float(v) for v in values if v is not None]
     if not present:
         return Agg(None, None, None, len(values), len(values))
+    missing = len(values) - len(present)
+    if none_as is not None:
+        present += [none_as] * missing
     return Agg(
         statistics.median(present),
         min(present),
         max(present),
         len(values),
-        len(values) - len(present),
+        missing,
     )
 
 

@@ -21,6 +21,7 @@ class Metric:
     digits: int = 0
     missing: str = "none"
     ratio: bool = True
+    none_as: float | None = None  # see stats.agg (capacities: 0, as in summary.json)
 
 
 def header(cmp: Comparison, first: str = "") -> list[str]:
@@ -31,7 +32,10 @@ def header(cmp: Comparison, first: str = "") -> list[str]:
 
 
 def row(cmp: Comparison, metric: Metric, workers: int | None = None) -> list[str]:
-    aggs: list[Agg] = [agg(metric.get(s) for s in cmp.summaries(p, workers)) for p in cmp.profiles]
+    aggs: list[Agg] = [
+        agg((metric.get(s) for s in cmp.summaries(p, workers)), metric.none_as)
+        for p in cmp.profiles
+    ]
     cells = [fmt(a, metric.digits, metric.missing) for a in aggs]
     ratios = [ratio(aggs[0], a) if metric.ratio else "" for a in aggs[1:]]
     return [metric.label, *cells, *ratios]

@@ -140,20 +140,23 @@ class Capacity(Scenario):
 
     @staticmethod
     def _sustained_cell(summaries: list[CapacitySummary]) -> str:
-        from loadtests.reporting.stats import agg, fmt
+        from loadtests.reporting.stats import NEVER_HELD, agg, fmt
 
         capped = sum(s.capped for s in summaries)
-        text = fmt(agg(s.sustained_rps for s in summaries))
+        text = fmt(agg((s.sustained_rps for s in summaries), NEVER_HELD))
         if capped:
             text = f"≥ {text} ({capped} of {len(summaries)} held up to the plan's last step)"
         return text
 
     def _sustained_rows(self, cmp) -> list[list[str]]:
-        from loadtests.reporting.stats import agg, ratio
+        from loadtests.reporting.stats import NEVER_HELD, agg, ratio
 
         rows = []
         for w in cmp.worker_counts:
-            aggs = [agg(s.sustained_rps for s in cmp.summaries(p, w)) for p in cmp.profiles]
+            aggs = [
+                agg((s.sustained_rps for s in cmp.summaries(p, w)), NEVER_HELD)
+                for p in cmp.profiles
+            ]
             rows.append(
                 [
                     f"{w} worker(s): highest sustained rate (req/s)",
@@ -165,7 +168,7 @@ class Capacity(Scenario):
 
     def section(self, cmp) -> list[str]:
         from loadtests.reporting import markdown, tables
-        from loadtests.reporting.stats import agg, fmt, ratio
+        from loadtests.reporting.stats import NEVER_HELD, agg, fmt, ratio
 
         rows = self._sustained_rows(cmp)
         counts = cmp.worker_counts
@@ -173,8 +176,8 @@ class Capacity(Scenario):
             lo, hi = counts[0], counts[-1]
             scale = [
                 ratio(
-                    agg(s.sustained_rps for s in cmp.summaries(p, lo)),
-                    agg(s.sustained_rps for s in cmp.summaries(p, hi)),
+                    agg((s.sustained_rps for s in cmp.summaries(p, lo)), NEVER_HELD),
+                    agg((s.sustained_rps for s in cmp.summaries(p, hi)), NEVER_HELD),
                 )
                 for p in cmp.profiles
             ]

@@ -92,13 +92,18 @@ class Crossover(Scenario):
 
     def section(self, cmp) -> list[str]:
         from loadtests.reporting import tables
+        from loadtests.reporting.stats import NEVER_HELD
         from loadtests.reporting.tables import Metric
 
         return tables.metric_table(
             cmp,
             [
-                Metric("capacity (applications/s)", lambda s: s.applications_per_s),
-                Metric("capacity (requests/s)", lambda s: s.sustained_rps),
+                Metric(
+                    "capacity (applications/s)",
+                    lambda s: s.applications_per_s,
+                    none_as=NEVER_HELD,
+                ),
+                Metric("capacity (requests/s)", lambda s: s.sustained_rps, none_as=NEVER_HELD),
                 Metric("requests merged per model call", lambda s: s.requests_per_call, 1),
                 *tables.RUN_METRICS[:1],
             ],

@@ -125,20 +125,23 @@ class Tuning(Scenario):
 
     def _rows(self, cmp) -> list[list[str]]:
         from loadtests.harness.k6 import agreement
-        from loadtests.reporting.stats import agg, fmt, ratio
+        from loadtests.reporting.stats import NEVER_HELD, agg, fmt, ratio
 
         base = cmp.summaries(cmp.baseline)
-        base_cap = agg(s.sustained_rps for s in base)
+        base_cap = agg((s.sustained_rps for s in base), NEVER_HELD)
         base_p99 = agg(s.fixed.p99_ms for s in base)
         base_cpu = agg(s.cpu_ms_fixed for s in base)
         rows = []
         for p in cmp.profiles:
             ss = cmp.summaries(p)
-            cap, p99 = agg(s.sustained_rps for s in ss), agg(s.fixed.p99_ms for s in ss)
+            cap, p99 = (
+                agg((s.sustained_rps for s in ss), NEVER_HELD),
+                agg(s.fixed.p99_ms for s in ss),
+            )
             cpu = agg(s.cpu_ms_fixed for s in ss)
             capped = sum(s.capped for s in ss)
             cap_text = ("≥ " if capped else "") + fmt(cap)
-            k6_cap = agg(s.k6_sustained_rps for s in ss)
+            k6_cap = agg((s.k6_sustained_rps for s in ss), NEVER_HELD)
             limited = sum(s.k6_generator_limited for s in ss)
             k6_text = fmt(k6_cap, 0, "not run") + (f" ({limited} limited by k6)" if limited else "")
             rows.append(
@@ -179,10 +182,14 @@ class Tuning(Scenario):
         ]
 
     def headline(self, cmp) -> list[list[str]]:
+        from loadtests.reporting.stats import NEVER_HELD
         from loadtests.reporting.tables import Metric, row
 
         return [
-            row(cmp, Metric("capacity at SLO (req/s)", lambda s: s.sustained_rps)),
+            row(
+                cmp,
+                Metric("capacity at SLO (req/s)", lambda s: s.sustained_rps, none_as=NEVER_HELD),
+            ),
             row(
                 cmp, Metric(f"p99 at {cmp.knobs.fixed_rate:g} req/s (ms)", lambda s: s.fixed.p99_ms)
             ),

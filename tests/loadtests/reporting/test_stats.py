@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from loadtests.reporting.stats import Agg, agg, fmt, number, ratio
+from loadtests.reporting.stats import NEVER_HELD, Agg, agg, fmt, number, ratio
 
 
 def test_agg_of_values():
@@ -16,6 +16,15 @@ def test_agg_counts_the_missing_values():
     assert agg([None, None]) == Agg(None, None, None, 2, 2)
     assert agg([]) == Agg(None, None, None, 0, 0)
     assert agg([0, None]).median == 0.0  # zero is a value, not a missing one
+
+
+def test_a_capacity_that_never_held_counts_as_zero_as_in_the_summaries():
+    """The report's table and summary.json's median agree (report.median_over): 2 of 3 repeats
+    that never held make the median 0, not the third repeat's figure."""
+    capacity = agg([None, 242, None], none_as=NEVER_HELD)
+    assert capacity == Agg(0.0, 0.0, 242.0, 3, 2)
+    assert fmt(capacity) == "0 (0–242; 2 of 3 none)"
+    assert agg([None, None], none_as=NEVER_HELD).median is None  # nothing ran: not a zero
 
 
 def test_fmt():
