@@ -29,6 +29,7 @@ builds its uvicorn server: that import is the only hook BentoML gives into the w
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import time
 from collections import deque
 from typing import Any
@@ -126,8 +127,10 @@ def choose_uvicorn(loop: str, http: str, accept_all: bool = False) -> None:
 
     if loop != "auto":
         config.LOOP_FACTORIES["auto"] = config.LOOP_FACTORIES[loop]
-        if loop == "uvloop" and accept_all:
-            config.LOOP_FACTORIES["auto"] = "bento_app.accept:greedy_uvloop_factory"
+    # "auto" is uvloop when it is installed (uvicorn.loops.auto)
+    on_uvloop = loop == "uvloop" or (loop == "auto" and importlib.util.find_spec("uvloop"))
+    if accept_all and on_uvloop:
+        config.LOOP_FACTORIES["auto"] = "bento_app.accept:greedy_uvloop_factory"
     if http != "auto":
         config.HTTP_PROTOCOLS["auto"] = config.HTTP_PROTOCOLS[http]
 
@@ -283,7 +286,7 @@ def shed_after(deadline_ms: float) -> None:
 def apply(settings: Any) -> dict[str, Any]:
     shedding = bool(settings.bento_queue_deadline_ms)
     # a deadline cannot shed what waits in the kernel's accept queue: accept it all (on uvloop)
-    accept_all = shedding and settings.bento_loop == "uvloop"
+    accept_all = shedding
     choose_uvicorn(settings.bento_loop, settings.bento_http, accept_all)
     shed_after(settings.bento_queue_deadline_ms)
     timer_fix = settings.bento_timer_fix or shedding

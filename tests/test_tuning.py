@@ -93,6 +93,13 @@ def test_choose_uvicorn_makes_auto_mean_the_choice():
         assert config.HTTP_PROTOCOLS["auto"] == config.HTTP_PROTOCOLS["h11"]
         tuning.choose_uvicorn("uvloop", "httptools")
         assert config.HTTP_PROTOCOLS["auto"] == config.HTTP_PROTOCOLS["httptools"]
+        greedy = "bento_app.accept:greedy_uvloop_factory"
+        for loop in ("uvloop", "auto"):  # "auto" is uvloop here (it is in the lock)
+            config.LOOP_FACTORIES["auto"] = saved[0]["auto"]
+            tuning.choose_uvicorn(loop, "auto", accept_all=True)
+            assert config.LOOP_FACTORIES["auto"] == greedy
+        tuning.choose_uvicorn("asyncio", "auto", accept_all=True)  # asyncio accepts greedily
+        assert config.LOOP_FACTORIES["auto"] == config.LOOP_FACTORIES["asyncio"]
     finally:
         config.LOOP_FACTORIES.update(saved[0])
         config.HTTP_PROTOCOLS.update(saved[1])
