@@ -13,6 +13,8 @@ builds its uvicorn server: that import is the only hook BentoML gives into the w
   holding a future) stay alive and every full garbage collection walks them
   (docs/upstream-bentoml-timeout-timer-leak.md). The fix cancels the handle as soon as the
   response starts; behaviour is otherwise the same (504 after ``timeout``).
+- ``bento_batch_wait_fix``: adaptive batching's learned wait bounded, so that BentoML 1.4.40's
+  dispatcher recovers after an overload (bento_app.batching).
 - ``bento_queue_deadline_ms``: load shedding. A request that waited longer than this in the
   worker's queue (parsed by uvicorn, its work not yet started by the event loop) is answered 503
   with Retry-After at once, so an overloaded worker spends its time on requests that can still
@@ -33,6 +35,8 @@ import importlib.util
 import time
 from collections import deque
 from typing import Any
+
+from bento_app import batching
 
 _ORIGINAL_CALL: Any = None
 _DEADLINE_S = 0.0  # shed_after: 0 = never shed
@@ -157,6 +161,7 @@ def in_use() -> dict[str, str]:
     return {
         "event_loop_in_use": loop,
         "connections_accepted": accept,
+        **batching.state(),
         "http_protocol_in_use": str(http).rsplit(":", 1)[-1],
     }
 
@@ -291,9 +296,11 @@ def apply(settings: Any) -> dict[str, Any]:
     shed_after(settings.bento_queue_deadline_ms)
     timer_fix = settings.bento_timer_fix or shedding
     fix_timeout_timers(timer_fix)
+    batching.bound_batching_wait(settings.bento_batch_wait_fix)
     return {
         "event_loop": settings.bento_loop,
         "http_parser": settings.bento_http,
         "timeout_timer_fix": timer_fix,
+        "batching_wait_bound": settings.bento_batch_wait_fix,
         "queue_deadline_ms": settings.bento_queue_deadline_ms,
     }

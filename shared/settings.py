@@ -76,6 +76,11 @@ class Settings(BaseSettings):
         description="adaptive batching: BentoML's latency bound (it sheds a request predicted "
         "to wait longer); half the 100 ms p99 SLO; as landed 10 s, which never sheds",
     )
+    bento_batch_wait_fix: bool = Field(
+        default=True,
+        description="adaptive batching: bound the wait BentoML 1.4.40 learns by half "
+        "max_latency_ms (without it, an overload can leave it refusing ~all requests after)",
+    )
     bento_queue_deadline_ms: float = Field(
         default=0.0,
         ge=0,

@@ -41,6 +41,16 @@ def test_info_health_and_docs(client, predictor):
     assert client.get("/").status_code == 200  # Swagger UI
 
 
+def test_batching_dispatcher_recovers_from_overload(client):
+    """The service's dispatcher uses the bounded optimizer (bento_app.batching, on by default)."""
+    serving = client.get("/info").json()["serving"]
+    assert serving["batching_wait_bound"] is True
+    assert serving["batching_wait_in_use"] == "bounded by max_latency/2"
+    assert {"learned_wait_ms", "wait_in_use_ms", "refreshes"} <= set(
+        serving["batching_optimizers"][0]
+    )
+
+
 @pytest.mark.parametrize(
     ("body", "field", "error_type"),
     [
