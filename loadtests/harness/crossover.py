@@ -7,12 +7,12 @@ model call, setting model_cost_ms; 0 = the real model alone):
     BentoML, one application per request        bento-tuned   /classify
     BentoML, adaptive batching (1 per request)  bento-batch   /classify_batch, max_latency 50 ms
 
-Each point is a `crossover` scenario run (a capacity search) against a server started with that
-cost, pinned like every comparison. With ``heavy`` the four ways also serve a real heavy model
-(shared.training.train's "heavy" preset, trained on first use, never CURRENT) with no synthetic
-cost; both real models' cost per call and per row are timed in-process first (models.json).
-Writes reports/crossover-<stamp>/ (runs/, models.json, crossover.md, crossover.png,
-summary.json).
+Each point is a `crossover` scenario run (a capacity search) against a server started for that
+run alone with that cost, pinned like every comparison. With ``heavy`` the four ways also serve
+a real heavy model (shared.training.train's "heavy" preset, trained on first use, never CURRENT)
+with no synthetic cost; both real models' cost per call and per row are timed in-process first
+(models.json). Writes reports/crossover-<stamp>/ (runs/, models.json, crossover.md,
+crossover.png, summary.json).
 """
 
 from __future__ import annotations
@@ -105,23 +105,20 @@ def sweep(
     (out / "models.json").write_text(json.dumps(model_costs(versions), indent=1) + "\n")
     total = len(points) * len(MODES) * repeats
     done = 0
+    (out / "servers").mkdir(parents=True, exist_ok=True)
     for tag, server_settings in points:
-        by_profile = {}
-        with contextlib.ExitStack() as stack:
-            for _key, _label, name, _knobs in MODES:
-                if name in by_profile:
-                    continue
+        for repeat in range(1, repeats + 1):
+            for key, label, name, knobs in MODES:
+                done += 1
+                # a fresh server per run: a capacity search ends in overload, and a server
+                # process carries state out of it (BentoML's batching dispatcher did, for
+                # minutes: docs/upstream-bentoml-dispatcher-after-overload.md)
                 profile = profiles.with_settings(profiles.get(name), server_settings)
-                server = Server(profile, free_port(), 1, budget.server_cpus,
-                                log_path=out / "servers" / f"{name}-{tag}.log")  # fmt: skip
-                (out / "servers").mkdir(parents=True, exist_ok=True)
-                by_profile[name] = server.start(timeout=180)
-                stack.callback(server.stop)
-            code = server_code_fingerprint()
-            for repeat in range(1, repeats + 1):
-                for key, label, name, knobs in MODES:
-                    done += 1
-                    server = by_profile[name]
+                log = out / "servers" / f"{key}-{tag}-r{repeat}.log"
+                server = Server(profile, free_port(), 1, budget.server_cpus, log_path=log)
+                with contextlib.ExitStack() as stack:
+                    server.start(timeout=180)
+                    stack.callback(server.stop)
                     spec = RunSpec(
                         scenario=scenario,
                         profile=server.profile,
@@ -131,7 +128,7 @@ def sweep(
                         out_dir=out / "runs" / f"{key}-{tag}-r{repeat}",
                         pool_file=pool,
                         title=f"[{done}/{total}] {label}, {_what(tag)}, rep {repeat}",
-                        server_code=code,
+                        server_code=server_code_fingerprint(),
                         purpose="comparison run",
                         repeat=repeat,
                         repeats=repeats,

@@ -103,6 +103,9 @@ def test_the_crossover_serves_the_real_heavy_model_too(trained, imported, tmp_pa
     assert models["heavy"]["version"] != models["course"]["version"]
     assert (report.parent / "crossover.png").exists()
     assert "real heavy model" in report.read_text()
+    # a server of its own for every run (no state carried out of another run's overload)
+    logs = sorted(p.stem for p in (report.parent / "servers").glob("*.log"))
+    assert logs == sorted(p.name for p in (report.parent / "runs").iterdir())
 
 
 def test_tracing_off_creates_no_span(trained, imported, tmp_path):
