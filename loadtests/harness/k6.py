@@ -198,8 +198,8 @@ def bracket(
 
     It usually follows a locust search that ended in overload on the same server, so it first
     waits for the server to drain (``health``: a URL to poll) and warms up at ``rates[0]`` for
-    ``knobs.warmup`` seconds, not judged, as locust's run did. Without that, the first step met
-    the overload's backlog, failed, and (its result kept) held k6 one step below locust."""
+    ``knobs.warmup`` seconds, not judged, as locust's run did. Without them its first steps met a
+    server fresh out of overload, failed, and (results kept) held k6 a step below locust."""
     out_dir.mkdir(parents=True, exist_ok=True)
     drained_s = wait_drained(health) if health else None
     if knobs.warmup:
