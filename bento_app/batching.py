@@ -71,20 +71,22 @@ def restore_bentoml_optimizer() -> None:
         dispatcher.Optimizer = _ORIGINAL
 
 
-def state() -> dict[str, Any]:
-    """What each live dispatcher's optimizer has learned, for GET /info (ms)."""
-    return {
-        "batching_wait_in_use": "bounded by max_latency/2"
-        if any(o.BOUNDED for o in _OPTIMIZERS)
-        else "BentoML's own",
-        "batching_optimizers": [
-            {
-                "learned_wait_ms": round(o.learned_wait * 1e3, 2),
-                "wait_in_use_ms": round(o.wait * 1e3, 2),
-                "per_call_ms": round(o.o_b * 1e3, 3),
-                "per_item_ms": round(o.o_a * 1e3, 3),
-                "refreshes": o.refreshes,
-            }
-            for o in _OPTIMIZERS
-        ],
-    }
+def in_use() -> str:
+    """Which optimizer the live dispatchers use (GET /info's serving section)."""
+    bounded = any(o.BOUNDED for o in _OPTIMIZERS)
+    return "bounded by max_latency/2" if bounded else "BentoML's own"
+
+
+def learned() -> list[dict[str, Any]]:
+    """What each live dispatcher's optimizer has learned so far (ms; GET /info's
+    ``batching_optimizers``: it changes with the traffic, unlike the serving section)."""
+    return [
+        {
+            "learned_wait_ms": round(o.learned_wait * 1e3, 2),
+            "wait_in_use_ms": round(o.wait * 1e3, 2),
+            "per_call_ms": round(o.o_b * 1e3, 3),
+            "per_item_ms": round(o.o_a * 1e3, 3),
+            "refreshes": o.refreshes,
+        }
+        for o in _OPTIMIZERS
+    ]

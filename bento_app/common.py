@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from bento_app import contract, tuning
+from bento_app import batching, contract, tuning
 from bento_app.model_ref import artifact_file
 from shared import gcwatch
 from shared.hotswap import LivePredictor
@@ -75,7 +75,13 @@ def info_app(service: Callable[[], Any]) -> Starlette:
 
     async def _info(request: Request) -> JSONResponse:
         instance = bentoml.get_current_service()
-        return JSONResponse({**instance.current().info(), "serving": serving(service(), instance)})
+        return JSONResponse(
+            {
+                **instance.current().info(),
+                "serving": serving(service(), instance),
+                "batching_optimizers": batching.learned(),
+            }
+        )
 
     return Starlette(routes=[Route("/info", _info, methods=["GET"])])
 

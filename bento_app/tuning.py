@@ -161,7 +161,7 @@ def in_use() -> dict[str, str]:
     return {
         "event_loop_in_use": loop,
         "connections_accepted": accept,
-        **batching.state(),
+        "batching_wait_in_use": batching.in_use(),
         "http_protocol_in_use": str(http).rsplit(":", 1)[-1],
     }
 

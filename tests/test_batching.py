@@ -102,10 +102,9 @@ def test_bounded_wait_serves_the_light_load_after_an_overload(restore_optimizer)
     assert (before, after) == (0, 0)
     assert optimizer.learned_wait == pytest.approx(OVERLOAD_WAIT_S)  # observed, then bounded
     assert optimizer.wait == pytest.approx(batching.WAIT_SHARE * MAX_LATENCY_MS / 1000)
-    state = batching.state()
-    assert state["batching_wait_in_use"] == "bounded by max_latency/2"
+    assert batching.in_use() == "bounded by max_latency/2"
     assert {"learned_wait_ms": 130.0, "wait_in_use_ms": 25.0}.items() <= next(
-        o for o in state["batching_optimizers"] if o["learned_wait_ms"] == 130.0
+        o for o in batching.learned() if o["learned_wait_ms"] == 130.0
     ).items()
 
 
