@@ -17,6 +17,8 @@ import math
 import resource
 import subprocess
 import sys
+import time
+import urllib.request
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -172,9 +174,6 @@ def wait_drained(url: str, timeout: float = DRAIN_TIMEOUT_S) -> float:
     """Wait until ``url`` answers within DRAINED_MS three times in a row (after a search that
     ended in overload the server still works through requests nobody waits for); the seconds
     it took."""
-    import time
-    import urllib.request
-
     started = time.monotonic()
     fast = 0
     while fast < 3 and time.monotonic() - started < timeout:
