@@ -199,22 +199,25 @@ class Tuning(Scenario):
 
     def charts(self, cmp, out) -> list[tuple[str, str]]:
         from loadtests.reporting import charts
+        from loadtests.reporting.stats import NEVER_HELD
 
         plt = charts.plt()
         names = [p.label for p in cmp.profiles]
         fig, axes = plt.subplots(1, 3, figsize=(17, 0.45 * len(names) + 2.2), sharey=True)
         k = cmp.knobs
-        for ax, (title, get) in zip(
+        for ax, (title, get, none_as) in zip(
             axes,
             (
-                ("capacity at the SLO, req/s", lambda s: s.sustained_rps),
-                (f"p99 at {k.fixed_rate:g} req/s, ms (log)", lambda s: s.fixed.p99_ms),
-                (f"server CPU per request at {k.fixed_rate:g} req/s, ms", lambda s: s.cpu_ms_fixed),
+                ("capacity at the SLO, req/s", lambda s: s.sustained_rps, NEVER_HELD),
+                (f"p99 at {k.fixed_rate:g} req/s, ms (log)", lambda s: s.fixed.p99_ms, None),
+                (f"server CPU per request at {k.fixed_rate:g} req/s, ms",
+                 lambda s: s.cpu_ms_fixed, None),
             ),
             strict=True,
-        ):
+        ):  # fmt: skip
             for y, p in enumerate(cmp.profiles):
-                values = [v for s in cmp.summaries(p) if (v := get(s)) is not None]
+                got = [get(s) for s in cmp.summaries(p)]
+                values = plotted(got, none_as)
                 if not values:
                     continue
                 med, lo, hi = charts.median_spread(values)
@@ -223,6 +226,8 @@ class Tuning(Scenario):
                 ax.errorbar(med, y, xerr=[[med - lo], [hi - med]], color="black", capsize=3, lw=1)
                 ax.scatter(values, [y] * len(values), color="black", s=8, zorder=3)
                 text = f"{med:,.0f}" if med >= 100 else f"{med:.3g}"
+                if none_as is not None and None in got:
+                    text += f" ({got.count(None)} never held)"
                 ax.annotate(text, (hi, y), textcoords="offset points", xytext=(4, -3),
                             fontsize=8)  # fmt: skip
             ax.set_title(title, fontsize=10)
@@ -234,3 +239,9 @@ class Tuning(Scenario):
         axes[0].invert_yaxis()
         charts.save(fig, out / "ladder.png", "tuning ladder (median, min-max, repeats as dots)")
         return [("ladder.png", "the tuning ladder")]
+
+
+def plotted(values: list[float | None], none_as: float | None) -> list[float]:
+    """What a chart draws for the repeats' values: a missing one as ``none_as`` (a capacity
+    search that never held its first step counts as 0, as in the tables), or left out."""
+    return [none_as if v is None else v for v in values if v is not None or none_as is not None]

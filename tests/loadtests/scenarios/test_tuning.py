@@ -9,6 +9,7 @@ from loadtests import scenarios
 from loadtests.core import profiles
 from loadtests.reporting.report import build_report
 from loadtests.reporting.runs import load_comparison
+from loadtests.scenarios.tuning import plotted
 
 TUNING = scenarios.get("tuning")
 KNOBS = {"rate": 10, "duration": 3, "max_rate": 80, "step_factor": 2, "warmup": 0,
@@ -62,3 +63,8 @@ def test_summaries_and_the_row_per_profile_report(tmp_path):
     assert "| ≥ 80 | 2.00× |" in rows["BentoML, tuned"]
     assert "2.000 | 2.00×" in rows["BentoML"]  # CPU per request: 2 ms, twice Flask's 1 ms
     assert (cmp.path / "ladder.png").stat().st_size > 10_000
+
+
+def test_the_chart_draws_a_never_held_capacity_as_zero_like_the_table():
+    assert plotted([None, 242.0, None], 0.0) == [0.0, 242.0, 0.0]  # median 0, as in the table
+    assert plotted([None, 5.0], None) == [5.0]  # a missing p99 is left out
