@@ -15,6 +15,8 @@ builds its uvicorn server: that import is the only hook BentoML gives into the w
   response starts; behaviour is otherwise the same (504 after ``timeout``).
 - ``bento_batch_wait_fix``: adaptive batching's learned wait bounded, so that BentoML 1.4.40's
   dispatcher recovers after an overload (bento_app.batching).
+- ``bento_root_schema_cache``: a list API's root model's JSON schema memoized, instead of built
+  twice per request by BentoML 1.4.40 (bento_app.rootschema).
 - ``bento_queue_deadline_ms``: load shedding. A request that waited longer than this in the
   worker's queue (parsed by uvicorn, its work not yet started by the event loop) is answered 503
   with Retry-After at once, so an overloaded worker spends its time on requests that can still
@@ -36,7 +38,7 @@ import time
 from collections import deque
 from typing import Any
 
-from bento_app import batching
+from bento_app import batching, rootschema
 
 _ORIGINAL_CALL: Any = None
 _DEADLINE_S = 0.0  # shed_after: 0 = never shed
@@ -162,6 +164,7 @@ def in_use() -> dict[str, str]:
         "event_loop_in_use": loop,
         "connections_accepted": accept,
         "batching_wait_in_use": batching.in_use(),
+        "root_schema_cache_in_use": rootschema.in_use(),
         "http_protocol_in_use": str(http).rsplit(":", 1)[-1],
     }
 
@@ -297,10 +300,12 @@ def apply(settings: Any) -> dict[str, Any]:
     timer_fix = settings.bento_timer_fix or shedding
     fix_timeout_timers(timer_fix)
     batching.bound_batching_wait(settings.bento_batch_wait_fix)
+    rootschema.cache_root_schemas(settings.bento_root_schema_cache)
     return {
         "event_loop": settings.bento_loop,
         "http_parser": settings.bento_http,
         "timeout_timer_fix": timer_fix,
         "batching_wait_bound": settings.bento_batch_wait_fix,
+        "root_schema_cache": settings.bento_root_schema_cache,
         "queue_deadline_ms": settings.bento_queue_deadline_ms,
     }

@@ -47,6 +47,7 @@ def test_batching_dispatcher_recovers_from_overload(client):
     assert serving["batching_wait_bound"] is True
     assert serving["batching_wait_in_use"] == "bounded by max_latency/2"
     learned = client.get("/info").json()["batching_optimizers"]  # state, not configuration
+    assert serving["root_schema_cache"] is True and serving["root_schema_cache_in_use"] is True
     assert {"learned_wait_ms", "wait_in_use_ms", "refreshes"} <= set(learned[0])
 
 

@@ -4,8 +4,10 @@ model call, setting model_cost_ms; 0 = the real model alone):
 
     Flask, one application per request          flask-tuned   /classify
     Flask, the client sends lists of 8          flask-tuned   /classify_batch
-    BentoML, one application per request        bento-tuned   /classify
+    BentoML, one application per request        bento-notrace /classify
     BentoML, adaptive batching (1 per request)  bento-batch   /classify_batch, max_latency 50 ms
+
+(what `make flask` and `make bento` serve; bento-batch is bento-notrace with batching bounded)
 
 Each point is a `crossover` scenario run (a capacity search) against a server started for that
 run alone with that cost, pinned like every comparison. With ``heavy`` the four ways also serve
@@ -35,7 +37,7 @@ MODES = (
     ("flask-single", "Flask, one per request", "flask-tuned", {"path": "classify"}),
     ("flask-client-batch", "Flask, client lists of 8", "flask-tuned",
      {"path": "classify_batch", "batch_size": 8}),
-    ("bento-single", "BentoML, one per request", "bento-tuned", {"path": "classify"}),
+    ("bento-single", "BentoML, one per request", "bento-notrace", {"path": "classify"}),
     ("bento-adaptive", "BentoML, adaptive batching", "bento-batch",
      {"path": "classify_batch", "batch_size": 1}),
 )  # fmt: skip
