@@ -264,10 +264,13 @@ def _serving_code(kind: str) -> str:
     app = PROJECT_ROOT / "bento_app"
     service = [app / "service.py", app / "common.py", app / "serve.py", app / "model_ref.py"]
     store = [app / "import_model.py", app / "build.py"]
-    fixes = [app / f for f in ("tuning.py", "accept.py", "batching.py", "contract.py")]
+    fixes = [
+        app / f for f in ("tuning.py", "accept.py", "batching.py", "rootschema.py", "contract.py")
+    ]
     return (
         f"{code_lines(service)} lines of service + {code_lines(store)} of model store and bento "
-        f"build + {code_lines(fixes)} of workarounds (tuning, shedding, batching, contract)"
+        f"build + {code_lines(fixes)} of workarounds (tuning, shedding, batching, list schemas, "
+        "contract)"
     )
 
 
