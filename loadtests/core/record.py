@@ -86,6 +86,10 @@ class HostInfo(_Model):
     other_cpu_seconds: float  # every process but the server, its neighbours and locust
     other_cpu_percent: float  # of one core
     neighbours_cpu_seconds: dict[str, float]  # other servers up during the run, by profile
+    # machine.PROBE's ms on the server's cores just before and just after the run (older
+    # records: none); a slower host shows here and not in the CPU accounting above
+    speed_probe_ms: list[float] = []
+    steal_percent: float = 0.0  # of one core: CPU the hypervisor gave other guests meanwhile
 
 
 class ServerInfo(_Model):

@@ -195,10 +195,10 @@ def bracket(
     """k6's capacity near a known one: from ``rates[start]`` up while steps hold (until
     ``stop_after`` fail in a row), or down until one holds; the same rule, fewer steps.
 
-    It usually follows a locust search that ended in overload on the same server, so it first
-    waits for the server to drain (``health``: a URL to poll) and warms up at ``rates[0]`` for
-    ``knobs.warmup`` seconds, not judged, as locust's run did. Without them its first steps met a
-    server fresh out of overload, failed, and (results kept) held k6 a step below locust."""
+    It first waits for the server to drain (``health``: a URL to poll; the server may come out
+    of another search's overload) and warms up at ``rates[0]`` for ``knobs.warmup`` seconds, not
+    judged, as locust's run did. The tuning scenario gives it a fresh server all the same: on
+    the one locust had just overloaded, drained and warmed up, k6 still held 1-3 steps less."""
     out_dir.mkdir(parents=True, exist_ok=True)
     drained_s = wait_drained(health) if health else None
     if knobs.warmup:

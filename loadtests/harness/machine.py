@@ -6,6 +6,7 @@ import os
 import platform
 import shutil
 import subprocess
+import sys
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 
@@ -25,6 +26,19 @@ PACKAGES = (
     "pydantic",
     "schemathesis",
 )
+
+# A fixed pure-Python workload, timed where the server runs: on a steady host it takes the same
+# time before and after every run. A host that gives the core less (another tenant, throttling,
+# steal) makes it slower, which the machine's CPU accounting cannot show.
+PROBE = """
+import statistics, time
+took = []
+for _ in range(7):
+    t = time.perf_counter()
+    sum(i * i for i in range(200_000))
+    took.append(time.perf_counter() - t)
+print(1000 * statistics.median(took))
+"""
 
 
 def now_iso() -> str:
@@ -83,3 +97,22 @@ def versions() -> dict[str, str]:
 
 def load_average() -> list[float]:
     return [round(x, 2) for x in os.getloadavg()]
+
+
+def speed_probe(cpus: str | None = None) -> float | None:
+    """Milliseconds of PROBE on ``cpus`` (median of 7); None when it could not run."""
+    argv = [sys.executable, "-c", PROBE]
+    if cpus and shutil.which("taskset"):
+        argv = ["taskset", "-c", cpus, *argv]
+    try:
+        out = subprocess.run(argv, capture_output=True, text=True, timeout=30, check=True)
+        return round(float(out.stdout), 2)
+    except (OSError, subprocess.SubprocessError, ValueError):
+        return None
+
+
+def steal_seconds() -> float:
+    """CPU seconds the hypervisor gave other guests (all cores, since boot; 0 where not told)."""
+    import psutil
+
+    return getattr(psutil.cpu_times(), "steal", 0.0)

@@ -174,6 +174,8 @@ def execute(
     title = spec.title or f"{scenario.name} {spec.profile.name}"
     echo(f"{title}: {scenario.describe(knobs)} (<= {planned:.0f} s)")
     load_before = machine.load_average()
+    probes = [machine.speed_probe(spec.budget.server_cpus)]
+    steal_before = (machine.steal_seconds(), time.monotonic())
     scenario.prepare(op)
     try:
         batches_before = (
@@ -215,6 +217,12 @@ def execute(
         snaps.append(cpu.Snapshot.take(time.time(), roots))
     finally:
         scenario.finish(op)
+    steal_pct = (
+        100
+        * (machine.steal_seconds() - steal_before[0])
+        / max(time.monotonic() - steal_before[1], 1e-9)
+    )
+    probes.append(machine.speed_probe(spec.budget.server_cpus))
     meta_path = files["meta_file"]
     if not meta_path.exists():
         raise RuntimeError(f"locust exited with {code} and wrote no metadata:\n{_log_tail(out)}")
@@ -301,6 +309,8 @@ def execute(
             other_cpu_seconds=round(other, 2),
             other_cpu_percent=round(100 * other / wall, 1),
             neighbours_cpu_seconds=neighbour_cpu,
+            speed_probe_ms=[p for p in probes if p is not None],
+            steal_percent=round(steal_pct, 1),
         ),
         server_cpu=(
             ServerCpu(

@@ -10,6 +10,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from loadtests.reporting import markdown
+from loadtests.reporting.report import host_speed
 from loadtests.reporting.runs import load_run
 from loadtests.reporting.stats import NEVER_HELD, agg, fmt
 
@@ -73,8 +74,9 @@ def build(out: Path) -> Path:
     models = json.loads(models_file.read_text()) if models_file.exists() else {}
     modes = [(key, label) for key, label, _p, _k in MODES if key in points or key in heavy]
     costs = sorted({c for key, _ in modes for c in points[key]})
-    first = next(r for key, _ in modes for r in [*sum(points[key].values(), []), *heavy[key]])
-    first = first.record
+    records = [r.record for key, _ in modes for r in [*sum(points[key].values(), []), *heavy[key]]]
+    first = records[0]
+    dates = sorted(r.date for r in records)
     rows = [
         [f"{cost:g}", *(_capacity_cell(points[key].get(cost, [])) for key, _ in modes)]
         for cost in costs
@@ -119,6 +121,7 @@ def build(out: Path) -> Path:
                 *(_model_line(name, m) for name, m in models.items()),
                 f"Each point: the highest step (x1.25) holding p99 <= {first.knobs['slo_p99_ms']:g}"
                 f" ms, errors <= {first.knobs['slo_error_pct']:g} %; {repeats} repeat(s), median",
+                host_speed(records),
             ]
         ),
         "",
@@ -128,8 +131,6 @@ def build(out: Path) -> Path:
         "",
         *markdown.image(chart.name, "capacity against model cost"),
     ]
-    dates = sorted(r.record.date for runs in [*heavy.values(), *(
-        v for key, _ in modes for v in points[key].values())] for r in runs)  # fmt: skip
     summary = {
         "dates": [dates[0], dates[-1]],
         "machine": f"{first.machine.cpu_model}, {first.machine.cpu_count} CPUs",
@@ -148,6 +149,7 @@ def build(out: Path) -> Path:
         "three_times_ms": triple,
         "heavy": {key: _median(runs) for key, runs in heavy.items()},
         "heavy_adaptive_vs_flask_single": heavy_ratio,
+        "host": host_speed(records),
         "models": models,
     }
     (out / "summary.json").write_text(json.dumps(summary, indent=1) + "\n")

@@ -22,6 +22,8 @@ from loadtests.reporting.runs import Comparison, LoadedRun, load_comparison, per
 from loadtests.reporting.stats import NEVER_HELD
 
 NOISE_PCT = 20.0  # other processes above this share of a core make a run "noisy"
+SLOWED = 1.3  # a speed probe this much slower than the runs' median: the host slowed
+STEAL_PCT = 5.0  # of one core, taken by the hypervisor for other guests
 
 
 def _settings(cmp: Comparison) -> list[str]:
@@ -207,10 +209,41 @@ def _limitations(cmp: Comparison) -> list[str]:
         items.append(
             f"Other processes used less than {NOISE_PCT:.0f} % of a core during every run."
         )
+    items.append(host_speed(runs))
     restarted = [r.run_id for r in runs if r.restarted_before_run]
     if restarted:
         items.append(f"A server had died and was restarted before: {', '.join(restarted)}.")
     return markdown.bullets(items)
+
+
+def host_speed(runs: list) -> str:
+    """Whether the host stayed as fast through the runs (machine.PROBE on the server's cores
+    before and after each run, and the hypervisor's steal): the slowdown the CPU accounting of
+    the machine cannot see."""
+    probes = [p for r in runs for p in r.host.speed_probe_ms]
+    if not probes:
+        return "The host's speed was not probed in these runs (recorded before the probe existed)."
+    median = statistics.median(probes)
+    slowed = [
+        f"{r.run_id} ({max(r.host.speed_probe_ms) / median:.2f}× probe"
+        + (f", steal {r.host.steal_percent:.0f} %" if r.host.steal_percent > STEAL_PCT else "")
+        + ")"
+        for r in runs
+        if (r.host.speed_probe_ms and max(r.host.speed_probe_ms) > SLOWED * median)
+        or r.host.steal_percent > STEAL_PCT
+    ]
+    if slowed:
+        return (
+            f"**The host slowed during some runs** (a fixed CPU probe on the server's cores, "
+            f"before and after each run, against the median {median:.1f} ms; or the hypervisor "
+            f"took > {STEAL_PCT:.0f} % of a core): {', '.join(slowed)}. Those runs' numbers are "
+            "the host's, not the server's."
+        )
+    return (
+        f"The host kept its speed: a fixed CPU probe on the server's cores before and after every "
+        f"run stayed within {SLOWED:.1f}× of its median ({median:.1f} ms; "
+        f"{min(probes):.1f}–{max(probes):.1f}), the hypervisor's steal under {STEAL_PCT:.0f} %."
+    )
 
 
 def _max_neighbour(cmp: Comparison) -> float:

@@ -74,12 +74,19 @@ class Tuning(Scenario):
         return Capacity().stop_reason(k, state, targets)
 
     def finish(self, op) -> None:
-        """Right after locust, on the same server: k6's capacity around locust's."""
+        """Right after locust: k6's capacity around locust's, on a fresh server of the same
+        profile, workers and cores (locust's server stays up, idle, for the run's record).
+
+        Not on locust's server: after locust's search ended in overload, k6 found 1-3 steps
+        less there on 6 of 13 ladder rungs, while on a fresh server it held locust's capacity
+        (docs/performance.md, section 3). Each generator gets a server as it starts."""
+        import dataclasses
         import json
 
         from loadtests.core.phases import PhaseRun
         from loadtests.core.timeline import read_rows
         from loadtests.harness import k6
+        from loadtests.harness.servers import free_port
 
         k = op.knobs
         meta, timeline = op.out_dir / "locust_meta.json", op.out_dir / "timeline.json"
@@ -91,10 +98,19 @@ class Tuning(Scenario):
         best = sustained_rate(steps, k.stop_after)
         rates = step_rates(k)
         start = rates.index(best) if best in rates else 0
-        op.extras["k6"] = k6.bracket(
-            op.server.url, op.pool_file, rates, start, k, op.out_dir / "k6", op.generator_cpus,
-            health=op.server.url + op.server.profile.server.health_path,
-        )  # fmt: skip
+        out = op.out_dir / "k6"
+        fresh = dataclasses.replace(
+            op.server, port=free_port(), process=None, log_path=out / "server.log"
+        )
+        fresh.start(timeout=180)
+        try:
+            found = k6.bracket(
+                fresh.url, op.pool_file, rates, start, k, out, op.generator_cpus,
+                health=fresh.url + fresh.profile.server.health_path,
+            )  # fmt: skip
+        finally:
+            fresh.stop()
+        op.extras["k6"] = {**found, "server": "fresh: started after locust's run, same profile"}
 
     def summarize(self, run) -> TuningSummary:
         fixed = self.stats(run, "fixed")
@@ -175,8 +191,9 @@ class Tuning(Scenario):
             f"{k.stop_after} failing steps ('≥': never broke before the plan's last step, "
             f"{k.max_rate:g} req/s). CPU per request: the server's process tree during the fixed "
             "phase over the requests sent in it. k6's capacity: the same SLO and step rule, k6 "
-            "(Go, constant-arrival-rate) right after each locust run on the same server, "
-            "searching from locust's capacity up and down ('agree': within 15 %; "
+            "(Go, constant-arrival-rate) right after each locust run, on a fresh server of the "
+            "same profile (not one out of locust's overload), searching from locust's capacity "
+            "up and down ('agree': within 15 %; "
             "'limited by k6': k6 used more than 90 % of its core in a step, so that step says more "
             "about k6 than the server; each k6 step's first second, new connections, is not "
             "counted, as in locust's phases). Median (min–max) over the repeats.",

@@ -1,6 +1,6 @@
 """The performance and resiliency tools for real, tiny, on the real servers, each through the
 same entry point as its make target, its report built: the tuning ladder's measure (locust,
-then k6 on the same server), the profile (py-spy and the GC log), the batching crossover (with
+then k6 on a fresh server), the profile (py-spy and the GC log), the batching crossover (with
 the real heavy model), overload and a hung request. The figures are not checked against targets
 here (that is what the make targets are for); what is checked is that each measure is made,
 recorded and reported."""
@@ -39,7 +39,12 @@ def test_a_ladder_step_is_measured_by_locust_then_k6(trained, imported, tmp_path
         assert s.sustained_rps and s.sustained_rps >= 10  # the first step holds at 10 req/s
         assert s.k6_sustained_rps and s.k6_sustained_rps >= 10  # k6 ran, and agreed it held
         assert s.fixed.requests >= 20 and s.fixed.failures == 0
+        # k6 measured a server of its own, started after locust's run and stopped after k6
+        assert run.record.extras["k6"]["server"].startswith("fresh")
+        assert (run.path / "k6" / "server.log").stat().st_size > 0
+        assert len(run.record.host.speed_probe_ms) == 2  # the host's speed before and after
     assert "k6" in report.read_text()
+    assert "probe" in report.read_text()
 
 
 def test_a_profile_has_a_flame_graph_and_counts_gc_pauses(trained, imported, tmp_path):

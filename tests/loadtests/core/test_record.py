@@ -99,6 +99,8 @@ def record_data(**over) -> dict:
             "other_cpu_seconds": 0.4,
             "other_cpu_percent": 1.7,
             "neighbours_cpu_seconds": {"bento": 0.1},
+            "speed_probe_ms": [9.4, 9.8],
+            "steal_percent": 0.0,
         },
         "server_cpu": {"seconds": 4.0, "percent_of_one_core": 17.0, "ms_per_request": 1.7},
         "phase_server_cpu": {"warmup": 0.5, "hold": 3.4},
