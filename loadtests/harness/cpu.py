@@ -4,6 +4,7 @@ OTHER processes (noise) meanwhile."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -69,6 +70,18 @@ def tree_at(snaps: list[Snapshot], pid: int, at: float) -> float:
     if b.at <= a.at:
         return ca
     return ca + (cb - ca) * (at - a.at) / (b.at - a.at)
+
+
+def wait_idle(pid: int, busy_pct: float = 5.0, window: float = 0.5, timeout: float = 30.0) -> float:
+    """Wait until a process tree uses under ``busy_pct`` of a core over ``window`` seconds (a
+    server working off what an overload left queued); the seconds waited (``timeout`` at most)."""
+    start = time.monotonic()
+    while time.monotonic() - start < timeout:
+        before = tree_seconds(pid)
+        time.sleep(window)
+        if 100 * (tree_seconds(pid) - before) / window < busy_pct:
+            break
+    return time.monotonic() - start
 
 
 def rss_mb(root_pid: int) -> dict[str, float]:

@@ -222,6 +222,8 @@ def execute(
         * (machine.steal_seconds() - steal_before[0])
         / max(time.monotonic() - steal_before[1], 1e-9)
     )
+    if server is not None:  # the probe shares the server's cores: wait out its backlog first
+        cpu.wait_idle(server.process.pid)
     probes.append(machine.speed_probe(spec.budget.server_cpus))
     meta_path = files["meta_file"]
     if not meta_path.exists():

@@ -131,3 +131,15 @@ def test_rss_names_the_master_and_its_workers():
     assert f"{os.getpid()} master" in found and f"{child.pid} worker" in found
     assert all(mb > 1 for mb in found.values())
     assert cpu.rss_mb(2**22 + 12345) == {}
+
+
+def test_wait_idle_waits_while_the_tree_is_busy_then_returns():
+    burn = "import time\nend = time.time() + 1.5\nwhile time.time() < end: pass\ntime.sleep(30)"
+    proc = subprocess.Popen([sys.executable, "-c", burn])
+    try:
+        waited = cpu.wait_idle(proc.pid, window=0.25, timeout=10)
+        assert 1.0 <= waited < 5  # busy for 1.5 s, then idle: about that long, not the timeout
+        assert cpu.wait_idle(proc.pid, window=0.25, timeout=10) < 0.5  # idle: one window
+    finally:
+        proc.kill()
+        proc.wait()
