@@ -101,6 +101,10 @@ def run_step(
         "TIMEOUT": f"{timeout:g}", "OUT": str(out), "SETTLE": f"{settle:g}",
         "VUS": str(vus or max(10, math.ceil(rate / 4))),
         "K6_NO_USAGE_REPORT": "true", "PATH": "/usr/bin:/bin",
+        # Go's collector off up to 2 GiB (a step is seconds): on its one pinned core k6's
+        # concurrent marking lengthened its own tail (Flask, 1,010 req/s, 505 VUs: p99 62-99 ms
+        # with it, 4-25 ms without; docs/performance.md section 3)
+        "GOGC": "off", "GOMEMLIMIT": "2GiB",
     }  # fmt: skip
     argv = [binary(), "run", "--quiet", "--no-color", str(script)]
     if cpus:
