@@ -23,7 +23,7 @@ def metrics(count, failed, p99, dropped=0, cpu_s=0.3):
         "k6_cpu_seconds": cpu_s,
     }
     if dropped:
-        out["dropped_iterations" + m] = {"values": {"count": dropped}}
+        out["dropped_iterations"] = {"values": {"count": dropped}}  # untagged: the whole step
     return out
 
 
@@ -88,6 +88,8 @@ def test_k6_from_the_lock_drives_a_real_server(server, tmp_path):
     assert 0 < first["k6_cpu_percent"] < k6.BUSY_PCT and result["generator_limited_steps"] == []
     assert first["offered_rps"] == 20 and first["slo_ok"]
     assert 18 <= first["achieved_rps"] <= 22
+    # the users that connected while settling are the ones measured: no connection is new
+    assert first["new_connections"] == 0
     assert result["sustained_rps"] == 40 and result["capped"]
     near = k6.bracket(server, pool, [10.0, 20.0, 40.0], 1, knobs, tmp_path / "k6b")
     assert [s["offered_rps"] for s in near["steps"]] == [20, 40] and near["sustained_rps"] == 40
