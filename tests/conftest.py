@@ -9,6 +9,7 @@ the user's BentoML store. The data comes from the project's data cache (CI seeds
 from __future__ import annotations
 
 import os
+import signal
 import tempfile
 from pathlib import Path
 
@@ -24,6 +25,13 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ.pop("CREDIT_MODEL_VERSION", None)
     os.environ["BENTOML_HOME"] = str(BENTOML_HOME)
     os.environ["BENTOML_DO_NOT_TRACK"] = "true"
+    # a killed run (SIGTERM: a CI time limit, `timeout`) unwinds like Ctrl-C, so the servers
+    # tests start in `with` blocks and fixtures are stopped, not left running
+    signal.signal(signal.SIGTERM, _interrupt)
+
+
+def _interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 @pytest.fixture(scope="session")

@@ -265,5 +265,7 @@ def agreement(locust: float | None, k6: float | None, tolerance: float = 0.15) -
     """'agree' when the two capacities are within ``tolerance`` of each other."""
     if locust is None or k6 is None:
         return "–"
-    ratio = k6 / locust if locust else math.inf
+    if not locust or not k6:  # a search that held not even its first step: no ratio
+        return "both held none" if locust == k6 else "DISAGREE (one held none)"
+    ratio = k6 / locust
     return f"{ratio:.2f}×, " + ("agree" if abs(ratio - 1) <= tolerance else "DISAGREE")

@@ -142,8 +142,8 @@ def running(
     server = Server(
         profile, port or free_port(), profile.workers_for(workers), cpus, dict(env or {}), log_path
     )
-    server.start(timeout)
-    try:
+    try:  # interrupted while starting (Ctrl-C, SIGTERM), the server is stopped too
+        server.start(timeout)
         yield server
     finally:
         server.stop()

@@ -45,6 +45,7 @@ class TuningSummary(Summary):
     capped: bool
     k6_sustained_rps: float | None  # the same search by k6 (None: not run, or nothing held)
     k6_generator_limited: bool  # k6 dropped arrivals at some step: its own limit, not the server's
+    k6_ran: bool = False  # k6 measured at least one step (so a missing capacity: nothing held)
 
 
 class Tuning(Scenario):
@@ -136,6 +137,7 @@ class Tuning(Scenario):
             k6_generator_limited=bool(
                 run.record.extras.get("k6", {}).get("generator_limited_steps")
             ),
+            k6_ran=bool(run.record.extras.get("k6", {}).get("steps")),
         )
 
     # --- report: a row per profile ------------------------------------------------------------
@@ -160,12 +162,17 @@ class Tuning(Scenario):
             cap_text = ("≥ " if capped else "") + fmt(cap)
             k6_cap = agg((s.k6_sustained_rps for s in ss), NEVER_HELD)
             limited = sum(s.k6_generator_limited for s in ss)
-            k6_text = fmt(k6_cap, 0, "not run") + (f" ({limited} limited by k6)" if limited else "")
+            k6_ran = any(s.k6_ran for s in ss)
+            k6_missing = "none" if k6_ran else "not run"
+            k6_median = NEVER_HELD if k6_ran and k6_cap.median is None else k6_cap.median
+            k6_text = fmt(k6_cap, 0, k6_missing) + (
+                f" ({limited} limited by k6)" if limited else ""
+            )
             rows.append(
                 [
                     p.label, p.description, str(ss[0].workers), cap_text, ratio(base_cap, cap),
                     k6_text,
-                    agreement(cap.median, k6_cap.median),
+                    agreement(cap.median, k6_median),
                     fmt(p99), ratio(base_p99, p99), fmt(agg(s.fixed.error_pct for s in ss), 2),
                     fmt(cpu, 3), ratio(base_cpu, cpu),
                 ]

@@ -43,6 +43,8 @@ def test_agreement():
     assert k6.agreement(100, 110) == "1.10×, agree"
     assert k6.agreement(100, 80) == "0.80×, DISAGREE"
     assert k6.agreement(None, 80) == "–"
+    assert k6.agreement(0, 200) == "DISAGREE (one held none)"
+    assert k6.agreement(0, 0) == "both held none"
 
 
 class _Fast(http.server.BaseHTTPRequestHandler):

@@ -44,6 +44,11 @@ def _ladder(root: Path) -> Path:
             fixtures.add(tl, t, f"{name} classify", {3: 18, p99: 2})
         rec = fixtures.record(TUNING, profiles.get(name), knobs, schedule, tl)
         rec = rec.model_copy(update={"phase_server_cpu": {"fixed": cpu_s}})
+        if name == "bento":  # k6 ran and held nothing (not the same as not run)
+            failed = {"offered_rps": 10, "p99_ms": 300, "slo_ok": False}
+            rec = rec.model_copy(
+                update={"extras": {"k6": {"steps": [failed], "sustained_rps": None}}}
+            )
         fixtures.write_run(root, rec, tl)
     return root
 
@@ -59,7 +64,9 @@ def test_summaries_and_the_row_per_profile_report(tmp_path):
     text = build_report(cmp.path).read_text()
     rows = {line.split(" | ")[0].strip("| "): line for line in text.splitlines() if " | " in line}
     assert "| 40 | 1.00× | not run (all 1) | – | 5 | 1.00× |" in rows["Flask + gunicorn"]
-    assert "| 10 | 0.25× | not run (all 1) | – | 200 | 40.00× |" in rows["BentoML"]
+    assert (
+        "| 10 | 0.25× | none (all 1) | DISAGREE (one held none) | 200 | 40.00× |" in rows["BentoML"]
+    )
     assert "| ≥ 80 | 2.00× |" in rows["BentoML, tuned"]
     assert "2.000 | 2.00×" in rows["BentoML"]  # CPU per request: 2 ms, twice Flask's 1 ms
     assert (cmp.path / "ladder.png").stat().st_size > 10_000
