@@ -198,12 +198,13 @@ class Tuning(Scenario):
             f"{k.stop_after} failing steps ('≥': never broke before the plan's last step, "
             f"{k.max_rate:g} req/s). CPU per request: the server's process tree during the fixed "
             "phase over the requests sent in it. k6's capacity: the same SLO and step rule, k6 "
-            "(Go, constant-arrival-rate) right after each locust run, on a fresh server of the "
-            "same profile (not one out of locust's overload), searching from locust's capacity "
-            "up and down ('agree': within 15 %; "
+            "(Go, ramping-arrival-rate) right after each locust run, on a fresh server of the "
+            "same profile (not one out of locust's overload), stepping from two steps under "
+            "locust's capacity up in one k6 process, so its users keep their connections from "
+            "step to step as locust's do ('agree': within 15 %; "
             "'limited by k6': k6 used more than 90 % of its core in a step, so that step says more "
-            "about k6 than the server; each k6 step's first second, new connections, is not "
-            "counted, as in locust's phases). Median (min–max) over the repeats.",
+            "about k6 than the server; each k6 step's first second is not counted, as in locust's "
+            "phases). Median (min–max) over the repeats.",
         ]
 
     def headline(self, cmp) -> list[list[str]]:
