@@ -5,12 +5,13 @@
 #
 #   make load SCENARIO=capacity PROFILE=bento RATE=50    one headless run -> reports/<run-id>/
 #   make compare SCENARIO=spike PROFILES=flask,bento      side by side -> reports/compare-*/
-#   make compare-all                                      every scenario + an index report
+#   make compare-all                                      every scenario, 3 profiles + an index report
 #   make locust-flask | locust-bento | locust             web UI (8089 | 8090 | 8091)
 
 SCENARIO       ?= steady
 PROFILE        ?= $(or $(TARGET),flask)
 PROFILES       ?= flask,bento
+ALL_PROFILES   ?= flask,bento,bento-notrace
 REPEATS        ?= 3
 RATE           ?=
 USERS          ?=
@@ -53,8 +54,9 @@ load: model ## one headless run: SCENARIO= PROFILE=flask|bento|... [RATE= USERS=
 compare: model ## PROFILES side by side on SCENARIO, same CPU budget, REPEATS=3 -> reports/compare-<scenario>-<date>/report.md
 	$(LOADTESTS) compare --scenario $(SCENARIO) --profiles $(PROFILES) --repeats $(REPEATS) $(LOAD_KNOBS)
 
-compare-all: model ## every scenario compared (~25 min on 2 cores for two profiles) + reports/compare-all-<date>/index.md
-	$(LOADTESTS) compare --scenario all --profiles $(PROFILES) --repeats $(REPEATS) $(LOAD_KNOBS)
+compare-all: model ## every scenario: Flask, BentoML as landed and as `make bento` serves it (ALL_PROFILES, or PROFILES=); ~40 min -> reports/compare-all-<date>/index.md
+	$(LOADTESTS) compare --scenario all --repeats $(REPEATS) $(LOAD_KNOBS) \
+	  --profiles $(if $(filter command line environment,$(origin PROFILES)),$(PROFILES),$(ALL_PROFILES))
 
 ladder: model ## the tuning ladder: a profile per step (LADDER=...), capacity at SLO, p99 and CPU per request at one rate -> reports/compare-tuning-*/
 	$(LOADTESTS) compare --scenario tuning --profiles $(LADDER) --repeats $(REPEATS) $(LOAD_KNOBS)
