@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import shlex
 import sys
+from pathlib import Path
 
 from bento_app.import_model import ensure_imported
 from shared.settings import Settings, get_settings
@@ -36,25 +37,55 @@ def config_overrides(settings: Settings) -> str:
     )
 
 
+def metrics_dir(home: Path, pid: int) -> Path:
+    """The Prometheus directory of the server process ``pid``: ``<home>/prometheus/<pid>``.
+
+    One per server, so that servers sharing a BentoML home keep their own /metrics
+    (bento_app.serve_cli). Directories of processes that no longer run are removed first."""
+    import shutil
+
+    root = home / "prometheus"
+    if root.is_dir():
+        for old in root.iterdir():
+            if old.name.isdigit() and int(old.name) != pid and not _running(int(old.name)):
+                shutil.rmtree(old, ignore_errors=True)
+    return root / str(pid)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def serve_command(
-    settings: Settings, target: str | None = None
+    settings: Settings, target: str | None = None, metrics: Path | None = None
 ) -> tuple[list[str], dict[str, str]]:
-    """The argv and environment that serve ``target`` with these settings."""
+    """The argv and environment that serve ``target`` with these settings (the multiprocess
+    metrics in ``metrics``, else in this process's ``metrics_dir``)."""
     env = dict(os.environ)
     env["BENTOML_CONFIG_OPTIONS"] = " ".join(
         filter(None, [env.get("BENTOML_CONFIG_OPTIONS", ""), config_overrides(settings)])
     )
     env.setdefault("BENTOML_DO_NOT_TRACK", "true")
-    bentoml = os.path.join(os.path.dirname(sys.executable), "bentoml")
+    if metrics is None:
+        from bentoml._internal.configuration.containers import BentoMLContainer
+
+        metrics = metrics_dir(Path(BentoMLContainer.bentoml_home.get()), os.getpid())
     target = target or settings.bento_service
-    argv = [bentoml, "serve", target, "--host", settings.host, "--port", str(settings.bento_port)]
+    argv = [sys.executable, "-m", "bento_app.serve_cli", str(metrics), "serve", target]
+    argv += ["--host", settings.host, "--port", str(settings.bento_port)]
     return argv, env
 
 
 def main() -> None:
     settings = get_settings()
     model = ensure_imported(settings)
-    argv, env = serve_command(settings)
+    argv, env = serve_command(settings)  # exec keeps the pid its metrics directory is named by
     pinned = "pinned by CREDIT_MODEL_VERSION" if settings.model_version else "CURRENT"
     sys.stderr.write(
         f"serving {model.tag} ({pinned}) with "
