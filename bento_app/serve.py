@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 from bento_app.import_model import ensure_imported
+from bento_app.serve_cli import metrics_dir
 from shared.settings import Settings, get_settings
 
 SERVICE = "bento_app.service:CreditRiskClassifier"
@@ -35,31 +36,6 @@ def config_overrides(settings: Settings) -> str:
             f"{prefix}.logging.access.enabled={str(settings.bento_access_log).lower()}",
         ]
     )
-
-
-def metrics_dir(home: Path, pid: int) -> Path:
-    """The Prometheus directory of the server process ``pid``: ``<home>/prometheus/<pid>``.
-
-    One per server, so that servers sharing a BentoML home keep their own /metrics
-    (bento_app.serve_cli). Directories of processes that no longer run are removed first."""
-    import shutil
-
-    root = home / "prometheus"
-    if root.is_dir():
-        for old in root.iterdir():
-            if old.name.isdigit() and int(old.name) != pid and not _running(int(old.name)):
-                shutil.rmtree(old, ignore_errors=True)
-    return root / str(pid)
-
-
-def _running(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def serve_command(

@@ -5,13 +5,39 @@
 BentoML 1.4.40 keeps them in ``$BENTOML_HOME/prometheus_multiproc_dir`` and empties that
 directory whenever a server starts: a second server on the same home deletes the first one's
 files, and the first one's /metrics then reports the second one's counts
-(docs/upstream-bentoml-shared-metrics-dir.md). ``bento_app.serve.metrics_dir`` picks the
-directory.
+(docs/upstream-bentoml-shared-metrics-dir.md). ``metrics_dir`` picks the directory.
 """
 
 from __future__ import annotations
 
+import os
 import sys
+from pathlib import Path
+
+
+def metrics_dir(home: Path, pid: int) -> Path:
+    """The Prometheus directory of the server process ``pid``: ``<home>/prometheus/<pid>``.
+
+    One per server, so that servers sharing a BentoML home keep their own /metrics
+    (main, below). Directories of processes that no longer run are removed first."""
+    import shutil
+
+    root = home / "prometheus"
+    if root.is_dir():
+        for old in root.iterdir():
+            if old.name.isdigit() and int(old.name) != pid and not _running(int(old.name)):
+                shutil.rmtree(old, ignore_errors=True)
+    return root / str(pid)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def main(argv: list[str]) -> int:

@@ -9,7 +9,8 @@ import sys
 import httpx
 import pytest
 
-from bento_app.serve import metrics_dir, serve_command
+from bento_app.serve import serve_command
+from bento_app.serve_cli import metrics_dir
 from loadtests.core import profiles
 from loadtests.harness.metrics import batch_histogram
 from loadtests.harness.servers import running

@@ -265,12 +265,20 @@ def _serving_code(kind: str) -> str:
     service = [app / "service.py", app / "common.py", app / "serve.py", app / "model_ref.py"]
     store = [app / "import_model.py", app / "build.py"]
     fixes = [
-        app / f for f in ("tuning.py", "accept.py", "batching.py", "rootschema.py", "contract.py")
+        app / f
+        for f in (
+            "tuning.py",
+            "accept.py",
+            "batching.py",
+            "rootschema.py",
+            "contract.py",
+            "serve_cli.py",
+        )
     ]
     return (
         f"{code_lines(service)} lines of service + {code_lines(store)} of model store and bento "
         f"build + {code_lines(fixes)} of workarounds (tuning, shedding, batching, list schemas, "
-        "contract)"
+        "contract, metrics directory)"
     )
 
 
