@@ -39,19 +39,18 @@ def config_overrides(settings: Settings) -> str:
 
 
 def serve_command(
-    settings: Settings, target: str | None = None, metrics: Path | None = None
+    settings: Settings, target: str | None = None
 ) -> tuple[list[str], dict[str, str]]:
     """The argv and environment that serve ``target`` with these settings (the multiprocess
-    metrics in ``metrics``, else in this process's ``metrics_dir``)."""
+    metrics in this process's ``metrics_dir``)."""
     env = dict(os.environ)
     env["BENTOML_CONFIG_OPTIONS"] = " ".join(
         filter(None, [env.get("BENTOML_CONFIG_OPTIONS", ""), config_overrides(settings)])
     )
     env.setdefault("BENTOML_DO_NOT_TRACK", "true")
-    if metrics is None:
-        from bentoml._internal.configuration.containers import BentoMLContainer
+    from bentoml._internal.configuration.containers import BentoMLContainer
 
-        metrics = metrics_dir(Path(BentoMLContainer.bentoml_home.get()), os.getpid())
+    metrics = metrics_dir(Path(BentoMLContainer.bentoml_home.get()), os.getpid())
     target = target or settings.bento_service
     argv = [sys.executable, "-m", "bento_app.serve_cli", str(metrics), "serve", target]
     argv += ["--host", settings.host, "--port", str(settings.bento_port)]

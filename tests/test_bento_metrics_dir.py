@@ -47,8 +47,8 @@ def test_metrics_dir_is_per_process_and_prunes_dead_ones(tmp_path):
 
 
 def test_serve_command_passes_the_directory():
-    argv, _env = serve_command(Settings(), metrics=None)
-    assert argv[1:4] == ["-m", "bento_app.serve_cli", argv[3]]
+    argv, _env = serve_command(Settings())
+    assert argv[1:3] == ["-m", "bento_app.serve_cli"]
     assert argv[3].endswith(os.path.join("prometheus", str(os.getpid())))
     assert argv[4:6] == ["serve", Settings().bento_service]
 
