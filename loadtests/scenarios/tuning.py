@@ -75,12 +75,17 @@ class Tuning(Scenario):
         return Capacity().stop_reason(k, state, targets)
 
     def finish(self, op) -> None:
-        """Right after locust: k6's capacity around locust's, on a fresh server of the same
-        profile, workers and cores (locust's server stays up, idle, for the run's record).
+        """Right after locust: k6 replays locust's plan (warm-up, fixed phase, the steps from
+        the first) on a fresh server of the same profile, workers and cores, up to a step past
+        where the stop rule ended locust's run (locust's server stays up, idle, for the run's
+        record).
 
         Not on locust's server: after locust's search ended in overload, k6 found 1-3 steps
-        less there on 6 of 13 ladder rungs, while on a fresh server it held locust's capacity
-        (docs/performance.md, section 3). Each generator gets a server as it starts."""
+        less there on 6 of 13 ladder rungs, while on a fresh server it held locust's capacity.
+        The whole plan, not only the steps near locust's capacity: a server that still stops
+        for full collections collects less often, and longer, the longer it has served
+        (docs/performance.md, section 3). Each generator gets a server as it starts and the
+        same history before each step."""
         import dataclasses
         import json
 
@@ -105,8 +110,8 @@ class Tuning(Scenario):
         )
         fresh.start(timeout=180)
         try:
-            found = k6.bracket(
-                fresh.url, op.pool_file, rates, start, k, out, op.generator_cpus,
+            found = k6.replay(
+                fresh.url, op.pool_file, self.phases(k), start, k, out, op.generator_cpus,
                 health=fresh.url + fresh.profile.server.health_path,
             )  # fmt: skip
         finally:
@@ -199,12 +204,13 @@ class Tuning(Scenario):
             f"{k.max_rate:g} req/s). CPU per request: the server's process tree during the fixed "
             "phase over the requests sent in it. k6's capacity: the same SLO and step rule, k6 "
             "(Go, ramping-arrival-rate) right after each locust run, on a fresh server of the "
-            "same profile (not one out of locust's overload), stepping from two steps under "
-            "locust's capacity up in one k6 process, so its users keep their connections from "
-            "step to step as locust's do ('agree': within 15 %; "
-            "'limited by k6': k6 used more than 90 % of its core in a step, so that step says more "
-            "about k6 than the server; each k6 step's first second is not counted, as in locust's "
-            "phases). Median (min–max) over the repeats.",
+            "same profile (not one out of locust's overload), replaying locust's plan — warm-up, "
+            "fixed phase, then the steps from the first — in one k6 process, so the server has the "
+            "same history at each step and k6's users keep their connections from step to step as "
+            "locust's do ('agree': within 15 %; 'limited by k6': k6 used more than 90 % of its "
+            "core in a step, so that step says more about k6 than the server; each phase's first "
+            f"{k.settle:g} s is not counted, under either generator). Median (min–max) over the "
+            "repeats.",
         ]
 
     def headline(self, cmp) -> list[list[str]]:

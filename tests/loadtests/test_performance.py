@@ -42,6 +42,11 @@ def test_a_ladder_step_is_measured_by_locust_then_k6(trained, imported, tmp_path
         # k6 measured a server of its own, started after locust's run and stopped after k6
         assert run.record.extras["k6"]["server"].startswith("fresh")
         assert (run.path / "k6" / "server.log").stat().st_size > 0
+        # k6 replayed locust's plan in one process: the fixed phase (no warm-up here), then
+        # the steps from the first
+        (k6_run,) = run.record.extras["k6"]["runs"]
+        assert [label for label, _, _ in k6_run["phases"][:2]] == ["fixed", "step 1"]
+        assert run.record.extras["k6"]["before_steps"]["fixed"]["achieved_rps"] > 0
         assert len(run.record.host.speed_probe_ms) == 2  # the host's speed before and after
     assert "k6" in report.read_text()
     assert "probe" in report.read_text()

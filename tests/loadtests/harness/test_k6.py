@@ -5,19 +5,30 @@ import json
 import threading
 import time
 
+import numpy as np
 import pytest
 
 from loadtests import scenarios
+from loadtests.core.phases import phase
 from loadtests.harness import k6
 
-KNOBS = scenarios.get("capacity").knobs({"duration": 2, "stop_after": 1})
+KNOBS = scenarios.get("capacity").knobs({"duration": 3, "stop_after": 1})
 
 
-def window(steps, cpu_s=0.3, dropped=0):
-    """A k6 window's result: ``steps`` as (count, failed, p99) per step, each step 3 s long
-    (1 s settle + 2 s measured) after a 3-s warm-up, k6 using ``cpu_s`` per step."""
+def plan(rates, knobs, lead=()):
+    """A capacity search's plan: ``lead`` phases (label, rate, seconds, measured), then a step
+    per rate of ``knobs.duration`` seconds."""
+    before = [phase(label, s, r, knobs.user_rate, measured=m) for label, r, s, m in lead]
+    steps = [phase(f"step {i}", knobs.duration, r, knobs.user_rate) for i, r in enumerate(rates)]
+    return [*before, *steps]
+
+
+def k6_run(results, phases, cpu_s=0.3, dropped=0):
+    """A k6 run's result: ``results`` as (count, failed, p99) per measured phase of ``phases``,
+    k6 using ``cpu_s`` per second of the run."""
     metrics = {"http_reqs": {"values": {"count": 99999}}}  # untagged: whole run, not counted
-    for i, (count, failed, p99) in enumerate(steps):
+    measured = [i for i, p in enumerate(phases) if p.measured]
+    for i, (count, failed, p99) in zip(measured, results, strict=True):
         tag = f"{{measured:{i}}}"
         metrics["http_reqs" + tag] = {"values": {"count": count}}
         metrics["started" + tag] = {"values": {"count": count}}
@@ -25,47 +36,57 @@ def window(steps, cpu_s=0.3, dropped=0):
         metrics["http_req_duration" + tag] = {"values": {"p(99)": p99}}
     if dropped:
         metrics["dropped_iterations"] = {"values": {"count": dropped}}
-    cpu = [(1000.0, 0.0), (1003.0, 0.0)] + [
-        (1003.0 + 3 * (i + 1), cpu_s * (i + 1)) for i in range(len(steps))
-    ]
-    return {"metrics": metrics, "started_at": 1000.0, "cpu": cpu}
+    offsets = np.cumsum([0.0] + [p.duration for p in phases]).tolist()
+    cpu = [(1000.0 + t, cpu_s * t) for t in offsets]
+    return {"metrics": metrics, "started_at": 1000.0, "offsets": offsets, "cpu": cpu, "peak_mb": 9}
 
 
-def test_a_step_is_judged_with_the_same_slo():
-    knobs = KNOBS.changed(warmup=3)
-    result = window([(200, 0, 12.0), (200, 0, 250.0), (150, 0, 12.0), (200, 2, 12.0)], 0.3, 50)
-    ok, slow, short, failing = (k6.step_result(result, i, 100, knobs) for i in range(4))
+def test_a_phase_is_judged_with_the_same_slo_over_its_measured_seconds():
+    phases = plan([100.0] * 4, KNOBS, lead=[("warmup", 100.0, 3.0, False)])
+    # 3-s steps, the first second not counted: 200 requests in 2 s is the 100 req/s asked
+    results = [(200, 0, 12.0), (200, 0, 250.0), (150, 0, 12.0), (200, 2, 12.0)]
+    run = k6_run(results, phases, 0.3, 50)
+    ok, slow, short, failing = (k6.phase_result(run, i, phases[i], KNOBS) for i in range(1, 5))
     assert ok.slo_ok and ok.achieved_rps == 100 and ok.error_pct == 0 and ok.dropped == 0
-    assert ok.k6_cpu_percent == 10.0  # 0.3 s over the step's 3 s (settle included)
+    assert ok.k6_cpu_percent == 30.0 and ok.label == "step 0"  # 0.3 s of CPU per second
     assert not slow.slo_ok
     assert not short.slo_ok and short.dropped == 50  # only 75 % of the rate was sent
     assert not failing.slo_ok and failing.error_pct == 1.0
 
 
-def test_bracket_goes_lower_or_higher_until_the_stop_rule_decides(monkeypatch, tmp_path):
+def test_replay_runs_locusts_plan_from_the_start_then_goes_higher_until_the_rule_fires(
+    monkeypatch, tmp_path
+):
     rates = [float(r) for r in range(10, 200, 10)]  # 19 steps
     knobs = KNOBS.changed(stop_after=2, warmup=3)
-    windows = []
+    lead = [("warmup", 300.0, 3.0, False), ("fixed", 300.0, 15.0, True)]
+    full = plan(rates, knobs, lead)
+    runs = []
 
-    def fake(url, pool, window_rates, knobs, out, cpus=None, vus=None):
-        windows.append((window_rates, vus))
-        return window([(r * 2, 0, 10.0 if r <= held else 500.0) for r in window_rates])
+    def fake(url, pool, phases, knobs, out, cpus=None, vus=None):
+        runs.append(([(p.label, p.rate) for p in phases], vus))
+        results = [(2 * p.rate, 0, 10.0 if p.rate <= held else 500.0) for p in phases
+                   if p.measured]  # fmt: skip
+        return k6_run(results, phases)
 
-    monkeypatch.setattr(k6, "run_window", fake)
-    held = 60.0  # locust said 150: every step of the first two windows fails
-    found = k6.bracket("http://x", tmp_path / "pool", rates, 14, knobs, tmp_path)
-    assert [w[0] for w in windows] == [rates[12:18], rates[8:12], rates[4:8]]
-    assert [w[1] for w in windows] == [75, 60, 40]  # locust's users at the anchor step
-    assert found["sustained_rps"] == 60 and len(found["windows"]) == 3
-    windows.clear()
-    held = 150.0  # locust said 50: the stop rule fires two windows above the first
-    found = k6.bracket("http://x", tmp_path / "pool", rates, 4, knobs, tmp_path)
-    assert [w[0] for w in windows] == [rates[2:8], rates[8:11], rates[11:14], rates[14:17]]
-    assert found["sustained_rps"] == 150 and not found["capped"]
-    windows.clear()
+    monkeypatch.setattr(k6, "run_plan", fake)
+    held = 60.0  # locust said 150: k6 breaks from 70, one process from locust's first phase
+    found = k6.replay("http://x", tmp_path / "pool", full, 14, knobs, tmp_path)
+    assert runs == [([(p.label, p.rate) for p in full[:20]], 75)]  # 3 steps past locust's 150
+    assert found["sustained_rps"] == 60 and len(found["steps"]) == 18
+    assert found["before_steps"]["fixed"]["slo_ok"] is False  # 300 > 60: k6's view of it
+    runs.clear()
+    held = 150.0  # locust said 50: the rule fires two processes above the first
+    found = k6.replay("http://x", tmp_path / "pool", full, 4, knobs, tmp_path)
+    assert [r[0][-1][1] for r in runs] == [80, 110, 140, 170]  # each up to 3 more steps
+    assert [r[0][0] for r in runs[1:]] == [("warmup", 90), ("warmup", 120), ("warmup", 150)]
+    assert [len(r[0]) for r in runs] == [10, 4, 4, 4]
+    assert found["sustained_rps"] == 150 and not found["capped"] and len(found["steps"]) == 17
+    runs.clear()
     held = 1000.0  # never broke: capped at the plan's last step
-    found = k6.bracket("http://x", tmp_path / "pool", rates, 16, knobs, tmp_path)
-    assert [w[0] for w in windows] == [rates[14:19]] and found["capped"]
+    found = k6.replay("http://x", tmp_path / "pool", full, 16, knobs, tmp_path)
+    assert len(runs) == 1 and len(runs[0][0]) == len(full) and found["capped"]
+    assert found["runs"][0]["peak_mb"] == 9 and not found["memory_limited"]
 
 
 def test_agreement():
@@ -110,12 +131,13 @@ def server():
     httpd.shutdown()
 
 
-def test_k6_from_the_lock_drives_a_real_server(server, tmp_path):
+def test_k6_from_the_lock_replays_a_plan_on_a_real_server(server, tmp_path):
     pool = tmp_path / "pool.json"
     pool.write_text(json.dumps({"records": [{"seniority": 3}, {"seniority": 4}]}))
     knobs = KNOBS.changed(slo_p99_ms=2000, stop_after=1)  # what is tested is k6, not latency
-    result = k6.bracket(server, pool, [20.0, 40.0], 0, knobs, tmp_path / "k6")
-    assert len(result["windows"]) == 1  # both steps in one k6 process
+    full = plan([20.0, 40.0], knobs, lead=[("warmup", 30.0, 2.0, False)])
+    result = k6.replay(server, pool, full, 0, knobs, tmp_path / "k6")
+    assert len(result["runs"]) == 1  # the warm-up and both steps in one k6 process
     first, second = result["steps"]
     assert 0 < first["k6_cpu_percent"] < k6.BUSY_PCT and result["generator_limited_steps"] == []
     assert first["offered_rps"] == 20 and first["slo_ok"]
@@ -124,6 +146,7 @@ def test_k6_from_the_lock_drives_a_real_server(server, tmp_path):
     # keep-alive server saw no new connection while measuring
     assert first["new_connections"] == 0 and second["new_connections"] == 0
     assert result["sustained_rps"] == 40 and result["capped"]
+    assert 0 < result["runs"][0]["peak_mb"] < k6.MEMORY_LIMIT_MB
 
 
 def test_wait_drained_waits_for_three_fast_answers_in_a_row(server):
@@ -133,14 +156,15 @@ def test_wait_drained_waits_for_three_fast_answers_in_a_row(server):
     assert took >= 4 * 2 * k6.DRAINED_MS / 1000 + 3 * 0.1 - 0.05  # 4 slow, then 3 fast checks
 
 
-def test_bracket_after_a_search_drains_then_warms_up_unjudged(server, tmp_path):
+def test_replay_after_a_search_drains_then_runs_the_lead_in_unjudged(server, tmp_path):
     pool = tmp_path / "pool.json"
     pool.write_text(json.dumps({"records": [{"seniority": 3}]}))
-    knobs = KNOBS.changed(slo_p99_ms=2000, warmup=1)
+    knobs = KNOBS.changed(slo_p99_ms=2000)
+    full = plan([10.0, 20.0], knobs, lead=[("warmup", 10.0, 1.0, False)])
     _Fast.slow_left = 2
-    near = k6.bracket(server, pool, [10.0, 20.0], 1, knobs, tmp_path / "k6", health=server + "/h")
+    near = k6.replay(server, pool, full, 1, knobs, tmp_path / "k6", health=server + "/h")
     assert _Fast.slow_left == 0 and near["drained_after_s"] > 0
-    assert near["windows"] == [{"rates": [10.0, 20.0], "vus": 10, "warmup_s": 1}]
+    assert near["runs"][0]["phases"] == [["warmup", 10, 1], ["step 0", 10, 3], ["step 1", 20, 3]]
     # the warm-up is not a step: 10 req/s, then 20 req/s measured for 2 s each
     assert [s["offered_rps"] for s in near["steps"]] == [10, 20]
     assert [round(s["achieved_rps"]) for s in near["steps"]] == [10, 20]
