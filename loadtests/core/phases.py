@@ -8,6 +8,7 @@ rate does not drop when the server slows down, until a response takes longer tha
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Literal
@@ -46,6 +47,19 @@ def phase(
     return Phase(
         label, duration, users_for(rate, user_rate), user_rate, traffic, measured, items_per_request
     )
+
+
+LOOKAHEAD_S = 1.2  # locust's shape loop ticks once a second, late by its jitter
+
+
+def planned_time(phases: Sequence[Phase], elapsed: float) -> float:
+    """When a tick at ``elapsed`` seconds into the plan should act: at the next phase boundary
+    if it comes within LOOKAHEAD_S (the tick waits for it, so the phase begins on time, not up
+    to a second late), else now."""
+    for boundary in itertools.accumulate(p.duration for p in phases):
+        if boundary > elapsed:
+            return boundary if boundary - elapsed < LOOKAHEAD_S else elapsed
+    return elapsed
 
 
 def phase_at(phases: Sequence[Phase], elapsed: float) -> int | None:

@@ -21,6 +21,10 @@ from typing import Any
 import numpy as np
 
 INTERVAL_S = 1
+# Locust's phases begin on a whole second of the wall clock, a few milliseconds after it
+# (loadtests.generator.shape): a window that starts this little after a whole second still
+# counts that second, so a 4-s step with 1 s to settle is measured over 3 s, not 2.
+START_SLACK_S = 0.1
 
 
 def bucket_ms(ms: float) -> int:
@@ -196,8 +200,9 @@ def named(*names: str) -> NameFilter:
 def window(
     rows: Iterable[Mapping[str, Any]], start: float, end: float, names: NameFilter
 ) -> Window:
-    """Aggregate the whole seconds that lie inside [start, end)."""
-    first, last = math.ceil(start), math.floor(end)
+    """Aggregate the whole seconds that lie inside [start, end) (a second that begins at most
+    START_SLACK_S before ``start`` counts as inside)."""
+    first, last = math.ceil(start - START_SLACK_S), math.floor(end)
     total = Cell()
     for row in rows:
         if first <= row["t"] < last and names(row["name"]):
@@ -225,5 +230,5 @@ def per_second(
             by_second.setdefault(row["t"], []).append(row)
     return [
         window(by_second.get(t, []), t, t + 1, names)
-        for t in range(math.ceil(start), math.floor(end))
+        for t in range(math.ceil(start - START_SLACK_S), math.floor(end))
     ]

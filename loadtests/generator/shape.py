@@ -1,6 +1,13 @@
 """The one LoadTestShape: plays the plan of the scenario named by ``--scenario``, phase by
 phase, and records when each phase really ran.
 
+The plan starts on a whole second of the wall clock and a tick that comes less than
+a second or so before a phase's planned start waits for it, so each phase begins within
+milliseconds of its planned second (locust ticks about once a second, late by its loop's
+jitter). The timeline counts requests by the whole second they started in: a phase begun
+mid-second lost a second at its start (a 4-s step with 1 s to settle measured over 2 s, where
+k6, counting to the millisecond, measured 3; docs/performance.md, section 3).
+
 Each tick finds the phase for the elapsed time and asks for ``phase.users`` users per target,
 all of the user classes whose ``traffic`` the phase names; the phase's real start and end go
 into the run's schedule (written to ``--meta-file``), which the reports use to cut the
@@ -12,14 +19,16 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import time
 from pathlib import Path
 from typing import Any
 
+import gevent
 from locust import LoadTestShape
 
 from loadtests import scenarios
-from loadtests.core.phases import Phase, PhaseRun, phase_at
+from loadtests.core.phases import Phase, PhaseRun, phase_at, planned_time
 from loadtests.generator import hooks, options
 
 log = logging.getLogger(__name__)
@@ -31,6 +40,7 @@ class ScenarioShape(LoadTestShape):
         self._phases: list[Phase] | None = None
         self._current: int | None = None
         self._traffic = ""  # the kind of traffic the running users send
+        self._origin = 0.0  # wall-clock second the plan began at
         self.scenario: scenarios.Scenario | None = None
 
     def reset_time(self) -> None:
@@ -79,10 +89,24 @@ class ScenarioShape(LoadTestShape):
     def targets(self) -> list[str]:
         return sorted({c.target for c in self.runner.environment.user_classes})
 
-    def tick(self) -> tuple[int, float, list[type]] | None:
+    def _wait_until(self, wall: float) -> None:
+        if (left := wall - time.time()) > 0:
+            gevent.sleep(left)
+
+    def _elapsed(self) -> float:
+        """Seconds since the plan began, after waiting for a phase boundary that is near."""
         if self._phases is None:
             self._begin()
-        index = phase_at(self._phases, self.get_run_time())
+            self._origin = float(math.ceil(time.time()))
+            self._wait_until(self._origin)
+            return 0.0
+        at = planned_time(self._phases, time.time() - self._origin)
+        self._wait_until(self._origin + at)
+        return max(at, time.time() - self._origin)
+
+    def tick(self) -> tuple[int, float, list[type]] | None:
+        elapsed = self._elapsed()  # begins the plan at the first tick
+        index = phase_at(self._phases, elapsed)
         run = self.run
         reason = "plan complete" if index is None else ""
         if not reason:

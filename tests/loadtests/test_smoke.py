@@ -9,7 +9,9 @@ does with bad input).
 
 from __future__ import annotations
 
+import itertools
 import json
+import math
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -19,6 +21,7 @@ import pytest
 from loadtests import scenarios
 from loadtests.core import profiles
 from loadtests.core.record import Budget, RunRecord
+from loadtests.core.timeline import START_SLACK_S
 from loadtests.generator.payloads import INVALID_KINDS
 from loadtests.harness.pool import ensure_pool
 from loadtests.harness.runner import RunSpec, execute
@@ -159,6 +162,11 @@ def test_run_json_is_a_complete_record(scenario, target, run, servers, trained):
     labels = [p.label for p in scenarios.get(scenario).phases(loaded.knobs)]
     assert [e.label for e in record.schedule] == labels[: len(record.schedule)]
     assert all(e.end is not None and e.end >= e.start for e in record.schedule)
+    # each phase begins on its planned whole second, not up to a tick late (generator.shape)
+    origin = math.floor(record.schedule[0].start)
+    planned = itertools.accumulate((e.duration for e in record.schedule), initial=0.0)
+    for e, at in zip(record.schedule, planned, strict=False):
+        assert 0 <= e.start - (origin + at) < START_SLACK_S, (e.label, e.start - origin)
     if scenario == "capacity":
         assert record.stop_reason in STOPS
     else:

@@ -7,7 +7,16 @@ import dataclasses
 import pytest
 from pydantic import ValidationError
 
-from loadtests.core.phases import TRAFFIC, Phase, PhaseRun, judge, phase, phase_at, users_for
+from loadtests.core.phases import (
+    TRAFFIC,
+    Phase,
+    PhaseRun,
+    judge,
+    phase,
+    phase_at,
+    planned_time,
+    users_for,
+)
 
 
 def test_users_for_rounds_to_whole_users_and_keeps_at_least_one():
@@ -35,6 +44,28 @@ def test_phase_at():
     assert phase_at([], 0) is None
     # a phase of no time is never the running one
     assert phase_at([phase("a", 1, 1, 1), phase("b", 0, 1, 1), phase("c", 1, 1, 1)], 1) == 2
+
+
+def test_a_tick_near_a_phase_boundary_acts_at_the_boundary():
+    phases = [phase("warmup", 3, 10, 2), phase("fixed", 15, 10, 2), phase("step 1", 4, 10, 2)]
+    # locust ticks about once a second: a tick less than 1.2 s before a boundary waits for it
+    assert planned_time(phases, 0.0) == 0.0
+    assert planned_time(phases, 1.7) == 1.7
+    assert planned_time(phases, 1.85) == 3.0
+    assert planned_time(phases, 2.99) == 3.0
+    assert planned_time(phases, 3.0) == 3.0  # on it: not the next one
+    assert planned_time(phases, 17.01) == 18.0
+    assert planned_time(phases, 21.5) == 22.0  # the plan's end
+    assert planned_time(phases, 30.0) == 30.0
+    # so ticks one second apart, each a little late, never begin a phase late
+    elapsed, current, changes = 0.0, -1, []
+    for _ in range(25):
+        at = planned_time(phases, elapsed)
+        if (index := phase_at(phases, at)) != current:
+            changes.append((at, index))
+            current = index
+        elapsed = at + 1.03
+    assert changes == [(0.0, 0), (3.0, 1), (18.0, 2), (22.0, None)]
 
 
 def _judge(**over):

@@ -192,6 +192,9 @@ def test_window_counts_whole_seconds_inside_the_interval():
     assert window(rows, 100.5, 102.0, prefix("flask")).n == 1
     # second 101 is not whole inside [100, 101.9)
     assert window(rows, 100.0, 101.9, prefix("flask")).n == 3
+    # a phase begins a few ms after its whole second (the shape waits for it): that second counts
+    assert window(rows, 100.04, 102.0, prefix("flask")).first == 100
+    assert window(rows, 100.2, 102.0, prefix("flask")).first == 101
     assert window(rows, 99.0, 102.0, prefix("bento")).n == 1
     assert window(rows, 99.0, 102.0, named("bento classify", "flask classify")).n == 5
 
