@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from loadtests.core.phases import Phase, judge, phase, users_for
+from loadtests.harness import cpu as cpu_tree
 from loadtests.scenarios.capacity import is_step, sustained_rate
 
 SCRIPT = """
@@ -133,6 +134,9 @@ class Step:
     slo_ok: bool
     new_connections: int = 0  # connections opened while measuring (warm: 0, as locust's users)
     label: str = ""
+    # the server's process tree while measuring (None: not sampled), as locust's steps record it
+    server_cpu_percent: float | None = None  # of one core
+    server_ms_per_request: float | None = None  # its CPU time per request answered
 
 
 def binary() -> str:
@@ -151,13 +155,14 @@ def _usage(pid: int) -> tuple[float, float]:
 
 def run_plan(
     url: str, pool: Path, phases: Sequence[Phase], knobs: Any, out: Path,
-    cpus: str | None = None, vus: int | None = None,
+    cpus: str | None = None, vus: int | None = None, server_pid: int | None = None,
 ) -> dict[str, Any]:  # fmt: skip
     """One k6 process running ``phases`` back to back, each at its rate for its duration; a
     measured phase is counted from ``knobs.settle`` seconds after it begins. Returns k6's summary
     metrics, the wall-clock start of the run, the phases' offsets in it, k6's CPU time sampled
-    while it ran and its peak memory. ``vus``: the virtual users (each with its own keep-alive
-    connection) allocated up front; by default as many as locust's users in the first phase."""
+    while it ran (and the CPU time of ``server_pid``'s process tree, if given) and its peak
+    memory. ``vus``: the virtual users (each with its own keep-alive connection) allocated up
+    front; by default as many as locust's users in the first phase."""
     plan = {
         "phases": [{"rate": p.rate, "seconds": p.duration, "measured": p.measured} for p in phases],
         "settle": knobs.settle, "timeout": knobs.client_timeout,
@@ -178,11 +183,14 @@ def run_plan(
         argv = ["taskset", "-c", cpus, *argv]  # taskset execs k6: the same pid
     total = sum(p.duration for p in phases)
     samples = [(time.time(), 0.0)]  # (wall clock, k6's CPU seconds so far)
+    server: list[tuple[float, float]] = []  # (wall clock, the server tree's CPU seconds)
     peak_mb = 0.0
     with out.with_suffix(".log").open("w") as log:
         proc = subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + total + 120
         while proc.poll() is None:
+            if server_pid is not None:
+                server.append((time.time(), cpu_tree.tree_seconds(server_pid)))
             with contextlib.suppress(OSError, IndexError, ValueError):  # k6 exiting
                 cpu, rss_mb = _usage(proc.pid)
                 samples.append((time.time(), cpu))
@@ -190,6 +198,8 @@ def run_plan(
             if time.monotonic() > deadline:
                 proc.kill()
             time.sleep(CPU_SAMPLE_S)
+    if server_pid is not None:  # one after k6's end, so the last phase's end is bracketed
+        server.append((time.time(), cpu_tree.tree_seconds(server_pid)))
     if not out.exists():
         tail = out.with_suffix(".log").read_text()[-1500:]
         raise RuntimeError(f"k6 exited with {proc.returncode}: {tail}")
@@ -200,17 +210,23 @@ def run_plan(
         "started_at": (summary["ended_ms"] - summary["run_ms"]) / 1000,
         "offsets": offsets,
         "cpu": samples,
+        "server_cpu": server if server_pid is not None else None,
         "peak_mb": round(peak_mb),
     }
 
 
-def phase_cpu_percent(run: dict[str, Any], i: int) -> float:
-    """k6's CPU over phase ``i`` of a run (settle included), as a share of one core: its
-    CPU-time samples interpolated at the phase's bounds."""
-    t0, t1 = (run["started_at"] + run["offsets"][j] for j in (i, i + 1))
-    times, cpu = zip(*run["cpu"], strict=True)
+def _cpu_between(samples: Sequence[tuple[float, float]], t0: float, t1: float) -> float:
+    """CPU seconds used between wall-clock times ``t0`` and ``t1``: the cumulative CPU-time
+    samples (wall clock, seconds) interpolated at both."""
+    times, cpu = zip(*samples, strict=True)
     used = np.interp([t0, t1], times, cpu)
-    return round(100 * float(used[1] - used[0]) / (t1 - t0), 1)
+    return float(used[1] - used[0])
+
+
+def phase_cpu_percent(run: dict[str, Any], i: int) -> float:
+    """k6's CPU over phase ``i`` of a run (settle included), as a share of one core."""
+    t0, t1 = (run["started_at"] + run["offsets"][j] for j in (i, i + 1))
+    return round(100 * _cpu_between(run["cpu"], t0, t1) / (t1 - t0), 1)
 
 
 def phase_result(run: dict[str, Any], i: int, item: Phase, knobs: Any) -> Step:
@@ -234,6 +250,12 @@ def phase_result(run: dict[str, Any], i: int, item: Phase, knobs: Any) -> Step:
         missing = asked - int(values("started").get("count", 0))
         dropped = missing if missing > max(BOUNDARY_JITTER, 0.001 * asked) else 0
     achieved = count / seconds
+    server_pct = server_ms = None
+    if run.get("server_cpu"):  # over the measured seconds, as k6 counted the requests
+        t1 = run["started_at"] + run["offsets"][i + 1]
+        used = _cpu_between(run["server_cpu"], t1 - seconds, t1)
+        server_pct = round(100 * used / seconds, 1)
+        server_ms = round(1000 * used / count, 3) if count else None
     error_ratio = failed / count if count else 1.0
     verdict = judge(
         knobs.slo_p99_ms, knobs.slo_error_pct, knobs.min_achieved, item.rate, achieved, p99,
@@ -241,7 +263,7 @@ def phase_result(run: dict[str, Any], i: int, item: Phase, knobs: Any) -> Step:
     )  # fmt: skip
     return Step(
         item.rate, achieved, p99, 100 * error_ratio, dropped, phase_cpu_percent(run, i),
-        verdict.ok, fresh, item.label,
+        verdict.ok, fresh, item.label, server_pct, server_ms,
     )  # fmt: skip
 
 
@@ -280,13 +302,14 @@ def _stopped(steps: list[Step], stop_after: int) -> bool:
 
 def replay(
     url: str, pool: Path, plan: Sequence[Phase], start: int, knobs: Any, out_dir: Path,
-    cpus: str | None = None, health: str | None = None,
+    cpus: str | None = None, health: str | None = None, server_pid: int | None = None,
 ) -> dict[str, Any]:  # fmt: skip
     """k6's capacity on locust's ``plan`` (a capacity search: phases, the last ones the steps):
     the plan as locust ran it, from its first phase to ``stop_after`` + ABOVE steps past
     locust's capacity (step ``start``; 0 if it held none), in one k6 process, judged with the
     same SLO and stop rule. If the rule never fired, the next steps run in a process of their
-    own, after a warm-up at the first of them, until it fires or the plan ends.
+    own, after a warm-up at the first of them, until it fires or the plan ends. ``server_pid``:
+    the server's CPU is recorded per step too (its process tree's).
 
     It first waits for the server to drain (``health``: a URL to poll). The tuning scenario gives
     it a fresh server all the same: on the one locust had just overloaded, drained and warmed
@@ -300,11 +323,11 @@ def replay(
     steps: list[Step] = []
     others: dict[str, dict[str, Any]] = {}  # measured phases before the steps (k6's view)
     runs: list[dict[str, Any]] = []
-    lo, hi = 0, min(len(rates) - 1, start + knobs.stop_after + ABOVE)
+    hi = min(len(rates) - 1, start + knobs.stop_after + ABOVE)
     phases = [*plan[:first_step], *step_phases[: hi + 1]]
     while True:
         out = out_dir / f"k6-run-{len(runs) + 1}.json"
-        run = run_plan(url, pool, phases, knobs, out, cpus, vus)
+        run = run_plan(url, pool, phases, knobs, out, cpus, vus, server_pid)
         for i, item in enumerate(phases):
             if is_step(item):
                 steps.append(phase_result(run, i, item, knobs))

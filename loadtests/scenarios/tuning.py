@@ -113,6 +113,7 @@ class Tuning(Scenario):
             found = k6.replay(
                 fresh.url, op.pool_file, self.phases(k), start, k, out, op.generator_cpus,
                 health=fresh.url + fresh.profile.server.health_path,
+                server_pid=fresh.process.pid if fresh.process else None,
             )  # fmt: skip
         finally:
             fresh.stop()

@@ -47,6 +47,8 @@ def test_a_ladder_step_is_measured_by_locust_then_k6(trained, imported, tmp_path
         (k6_run,) = run.record.extras["k6"]["runs"]
         assert [label for label, _, _ in k6_run["phases"][:2]] == ["fixed", "step 1"]
         assert run.record.extras["k6"]["before_steps"]["fixed"]["achieved_rps"] > 0
+        # and the fresh server's CPU per step, as locust's run records it for its own server
+        assert all(st["server_ms_per_request"] > 0 for st in run.record.extras["k6"]["steps"])
         assert len(run.record.host.speed_probe_ms) == 2  # the host's speed before and after
     assert "k6" in report.read_text()
     assert "probe" in report.read_text()

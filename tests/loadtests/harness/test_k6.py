@@ -49,9 +49,20 @@ def test_a_phase_is_judged_with_the_same_slo_over_its_measured_seconds():
     ok, slow, short, failing = (k6.phase_result(run, i, phases[i], KNOBS) for i in range(1, 5))
     assert ok.slo_ok and ok.achieved_rps == 100 and ok.error_pct == 0 and ok.dropped == 0
     assert ok.k6_cpu_percent == 30.0 and ok.label == "step 0"  # 0.3 s of CPU per second
+    assert ok.server_cpu_percent is None  # the server was not sampled
     assert not slow.slo_ok
     assert not short.slo_ok and short.dropped == 50  # only 75 % of the rate was sent
     assert not failing.slo_ok and failing.error_pct == 1.0
+
+
+def test_a_phase_records_the_servers_cpu_over_its_measured_seconds():
+    phases = plan([100.0, 200.0], KNOBS)
+    run = k6_run([(200, 0, 12.0), (400, 0, 12.0)], phases)
+    # the server: 0.1 s of CPU per second in step 0, 0.4 s per second in step 1 (3 s each)
+    run["server_cpu"] = [(1000.0, 0.0), (1003.0, 0.3), (1006.0, 1.5)]
+    first, second = (k6.phase_result(run, i, phases[i], KNOBS) for i in range(2))
+    assert first.server_cpu_percent == 10.0 and first.server_ms_per_request == 1.0
+    assert second.server_cpu_percent == 40.0 and second.server_ms_per_request == 2.0
 
 
 def test_replay_runs_locusts_plan_from_the_start_then_goes_higher_until_the_rule_fires(
@@ -63,7 +74,7 @@ def test_replay_runs_locusts_plan_from_the_start_then_goes_higher_until_the_rule
     full = plan(rates, knobs, lead)
     runs = []
 
-    def fake(url, pool, phases, knobs, out, cpus=None, vus=None):
+    def fake(url, pool, phases, knobs, out, cpus=None, vus=None, server_pid=None):
         runs.append(([(p.label, p.rate) for p in phases], vus))
         results = [(2 * p.rate, 0, 10.0 if p.rate <= held else 500.0) for p in phases
                    if p.measured]  # fmt: skip
@@ -147,6 +158,64 @@ def test_k6_from_the_lock_replays_a_plan_on_a_real_server(server, tmp_path):
     assert first["new_connections"] == 0 and second["new_connections"] == 0
     assert result["sustained_rps"] == 40 and result["capped"]
     assert 0 < result["runs"][0]["peak_mb"] < k6.MEMORY_LIMIT_MB
+
+
+BUSY_SERVER = """
+import http.server, sys, time
+
+class Busy(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def do_POST(self):
+        self.rfile.read(int(self.headers["Content-Length"]))
+        end = time.thread_time() + 0.004  # 4 ms of CPU per request
+        while time.thread_time() < end:
+            pass
+        self.send_response(200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Busy).serve_forever()
+"""
+
+
+def test_replay_records_the_servers_cpu_per_step(tmp_path):
+    """The server's own process (not k6, not this one) is sampled: 4 ms of CPU a request."""
+    import subprocess
+    import sys
+    import urllib.request
+
+    from loadtests.harness.servers import free_port
+
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-c", BUSY_SERVER, str(port)])
+    try:
+        url = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(urllib.request.Request(url, b"{}"), timeout=1).read()
+                break
+            except OSError:
+                time.sleep(0.1)
+        pool = tmp_path / "pool.json"
+        pool.write_text(json.dumps({"records": [{"seniority": 3}]}))
+        knobs = KNOBS.changed(slo_p99_ms=2000)
+        full = plan([40.0, 80.0], knobs)
+        found = k6.replay(url, pool, full, 0, knobs, tmp_path / "k6", server_pid=proc.pid)
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    first, second = found["steps"]
+    # 4 ms and a little HTTP; the bounds allow for sampling every 0.25 s and 10-ms CPU ticks
+    # (k6 itself uses ~1 ms a request here, this process next to nothing)
+    assert (
+        3.5 <= first["server_ms_per_request"] < 12 and 3.5 <= second["server_ms_per_request"] < 12
+    )
+    # 40 and 80 req/s at ~4 ms each: ~16 and ~32 % of a core
+    assert 14 <= first["server_cpu_percent"] < 50 and 28 <= second["server_cpu_percent"] < 100
 
 
 def test_wait_drained_waits_for_three_fast_answers_in_a_row(server):
