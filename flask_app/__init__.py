@@ -79,6 +79,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 def serving() -> dict[str, Any]:
     """How this server runs, from its own gunicorn configuration (published at GET /info)."""
     from flask_app import gunicorn_conf as conf
+    from flask_app import linger
 
     settings = get_settings()
     return {
@@ -95,5 +96,10 @@ def serving() -> dict[str, Any]:
             else "none (the course's baseline)"
         ),
         "metrics": settings.flask_metrics,
+        "close": (
+            "without waiting for the client (flask_app.linger)"
+            if linger.in_use()
+            else "gunicorn's: waits for the client's FIN, up to 2 s"
+        ),
         "batching": "none: /classify_batch scores each request's list on its own",
     }

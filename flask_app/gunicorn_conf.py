@@ -9,6 +9,8 @@
 - graceful_timeout: on HUP/TERM, in-flight requests get this long to finish.
 - no control socket (gunicorn >= 27): reloads use signals (HUP), see docs/rollout.md.
 - no access log: logging every request costs more than the prediction (same on both sides).
+- flask_linger_fix: each worker closes connections without waiting for the client to close
+  first (gunicorn >= 26 waits; flask_app/linger.py). Off by default: the baseline is gunicorn's.
 """
 
 from shared.settings import get_settings
@@ -28,6 +30,14 @@ proc_name = "credit-risk-flask"
 # gunicorn 27 opens a control socket in ~/.gunicorn by default; several servers (tests, the
 # comparison runs) would fight over it, and HUP/TERM signals are all this project uses.
 control_socket_disable = True
+
+if _settings.flask_linger_fix:
+
+    def post_worker_init(worker):
+        from flask_app import linger
+
+        linger.install()
+
 
 if _settings.flask_metrics:  # Prometheus multiprocess mode: one file set per worker
     from flask_app.features import prepare_multiprocess_dir

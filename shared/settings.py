@@ -103,6 +103,11 @@ class Settings(BaseSettings):
         default=False, description="validate with shared.schema, JSON 400s (BentoML's contract)"
     )
     flask_metrics: bool = Field(default=False, description="Prometheus /metrics for Flask")
+    flask_linger_fix: bool = Field(
+        default=False,
+        description="close each connection without waiting for the client's FIN (gunicorn >= 26 "
+        "waits up to 2 s; flask_app.linger); off: gunicorn's own close, as landed",
+    )
     model_cost_ms: float = Field(
         default=0.0,
         ge=0,
