@@ -10,7 +10,8 @@
 - no control socket (gunicorn >= 27): reloads use signals (HUP), see docs/rollout.md.
 - no access log: logging every request costs more than the prediction (same on both sides).
 - flask_linger_fix: each worker closes connections without waiting for the client to close
-  first (gunicorn >= 26 waits; flask_app/linger.py). Off by default: the baseline is gunicorn's.
+  first (gunicorn >= 26 waits, and a sync worker closes every connection; flask_app/linger.py).
+  On by default; the as-landed profiles (loadtests/profiles/flask*.toml) pin gunicorn's close.
 """
 
 from shared.settings import get_settings

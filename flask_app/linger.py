@@ -1,4 +1,4 @@
-"""A close that does not wait for the client (setting ``flask_linger_fix``; off by default).
+"""A close that does not wait for the client (setting ``flask_linger_fix``, on by default).
 
 gunicorn >= 26 ends every connection with ``gunicorn.util.close_graceful`` (RFC 9112 section
 9.6): it half-closes, then *blocks* reading until the client closes its side too (up to 2 s).

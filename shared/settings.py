@@ -104,7 +104,7 @@ class Settings(BaseSettings):
     )
     flask_metrics: bool = Field(default=False, description="Prometheus /metrics for Flask")
     flask_linger_fix: bool = Field(
-        default=False,
+        default=True,
         description="close each connection without waiting for the client's FIN (gunicorn >= 26 "
         "waits up to 2 s; flask_app.linger); off: gunicorn's own close, as landed",
     )

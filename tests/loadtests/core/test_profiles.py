@@ -183,7 +183,8 @@ DEFAULT_MOVED = {
     "bento": ("bento_loop", "bento_http", "bento_timer_fix", "gc_freeze", "model_hot_swap",
               "bento_metrics", "bento_tracing", "bento_access_log", "bento_batch_max_latency_ms",
               "bento_batch_wait_fix", "bento_root_schema_cache", "bento_queue_deadline_ms"),
-    "flask": ("gc_freeze", "model_hot_swap", "flask_validation", "flask_metrics"),
+    "flask": ("gc_freeze", "model_hot_swap", "flask_validation", "flask_metrics",
+              "flask_linger_fix"),
 }  # fmt: skip
 
 
